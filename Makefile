@@ -1,0 +1,46 @@
+# Two commands matter: `make run` (install, index seeds/, start the assistant)
+# and `make test` (install, run every test). Both install what they need first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+LLAMA_VERSION := 0.3.36
+QUESTION ?= How many fighters did Iraq send into Syria, according to Iraqi security sources?
+
+.PHONY: install run test test-fast bench browser clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile scripts/llama-cmake-args.sh
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip wheel setuptools
+	# The CPU build of torch, pinned, before any dependency can pull a CUDA build.
+	$(BIN)/pip install -q torch==2.13.0
+	# llama.cpp compiles from source (several minutes, once); flags follow this CPU.
+	$(BIN)/python -c "import importlib.metadata as m; assert m.version('llama-cpp-python') == '$(LLAMA_VERSION)'" 2>/dev/null || \
+	  CMAKE_ARGS="$$(sh scripts/llama-cmake-args.sh)" $(BIN)/pip install --no-cache-dir "llama-cpp-python[server]==$(LLAMA_VERSION)"
+	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/qa setup-model
+	touch $(STAMP)
+
+run: install
+	$(BIN)/qa ingest
+	$(BIN)/qa ask "$(QUESTION)"
+
+# Headless Chromium for the browser tests, from Debian's packages.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+test: install browser
+	$(BIN)/python -m pytest
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not integration and not browser"
+
+bench: install
+	$(BIN)/qa bench
+
+clean:
+	rm -rf index/* models/*.partial .pytest_cache artifacts

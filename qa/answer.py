@@ -1,0 +1,75 @@
+"""The result type: an answer that carries its evidence.
+
+`Answer.text` holds only supported sentences, each followed by [n] markers;
+`Answer.citations[n-1]` resolves marker n to a source span whose text is
+exactly `quote`. Sentences that failed the support check stay in
+`Answer.sentences` with `supported=False` and no citations, so callers can
+show what was removed and why, but they are never presented as cited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+ABSTAIN_TEXT = "The documents do not say."
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    passage_id: str
+    source: str
+    title: str
+    start: int
+    end: int
+    quote: str
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    text: str
+    citations: list[int]
+    supported: bool
+    score: float
+    reason: str = ""
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    sentences: list[AnswerSentence]
+    citations: list[Citation]
+    abstained: bool
+    model: str
+    timings: dict[str, float]
+    abstain_reason: str = ""
+    evidence: list[dict] = field(default_factory=list)  # what the LLM was shown, numbered as it saw it
+    retrieved: list[dict] = field(default_factory=list)  # fused passages, best first
+    prompt: str = ""
+    search_question: str = ""  # the question used for retrieval (differs for follow-ups)
+
+    def citation(self, n: int) -> Citation:
+        return self.citations[n - 1]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Answer:
+        data = dict(data)
+        data["sentences"] = [AnswerSentence(**s) for s in data.get("sentences", [])]
+        data["citations"] = [Citation(**c) for c in data.get("citations", [])]
+        return cls(**data)
+
+    def render(self) -> str:
+        """The answer followed by its numbered sources, for a terminal."""
+        lines = [self.text]
+        if self.abstained and self.abstain_reason:
+            lines.append(f"({self.abstain_reason})")
+        for c in self.citations:
+            lines.append(f"[{c.n}] {c.source} [{c.start}:{c.end}] “{c.quote}”")
+        removed = [s for s in self.sentences if not s.supported]
+        for s in removed:
+            lines.append(f"(removed, not supported by its sources: “{s.text}” — {s.reason})")
+        return "\n".join(lines)

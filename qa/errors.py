@@ -1,0 +1,39 @@
+"""A small error hierarchy. Each message says what happened and what to do.
+
+Adapters (CLI, UI) turn these into exit codes or on-screen messages; nothing
+below the adapters prints or exits.
+"""
+
+from __future__ import annotations
+
+
+class QAError(Exception):
+    """Base class: a problem the user can act on, with a message saying how."""
+
+    exit_code = 1
+
+
+class BadQuestion(QAError):
+    """The question is empty, too long or otherwise unusable."""
+
+    exit_code = 2
+
+
+class IndexNotBuilt(QAError):
+    """There is no index to search yet."""
+
+
+class ModelMissing(QAError):
+    """A model file is absent or does not match its pinned checksum."""
+
+
+class LLMUnavailable(QAError):
+    """The LLM could not be reached, failed, or did not answer in time."""
+
+
+class StoreUnavailable(QAError):
+    """The vector store (embedded or server) could not be opened."""
+
+
+class IngestError(QAError):
+    """A document could not be ingested."""

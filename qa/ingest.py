@@ -1,0 +1,239 @@
+"""Ingest folders and files into the store: read, clean, split, embed, upsert.
+
+Documents are identified by their resolved path (file names repeat across
+folders). Unchanged files (same sha256) are skipped, changed ones replaced,
+and documents that vanished from an ingested folder are removed. A file that
+cannot be read is skipped with a warning naming it; the rest goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa.clean import kept_blocks, title_of
+from qa.embed import Embedder
+from qa.errors import IngestError, QAError
+from qa.readers import SUPPORTED, extract
+from qa.settings import Settings
+from qa.split import passage_spans
+from qa.store import Document, Passage, Store
+
+log = logging.getLogger(__name__)
+
+_EMBED_BATCH_PASSAGES = 256
+
+Progress = Callable[[int, int, str], None]  # (done, total, current file)
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    passages: int = 0
+    seconds: float = 0.0
+
+    @property
+    def documents(self) -> int:
+        return len(self.added) + len(self.updated) + len(self.unchanged)
+
+    def summary(self) -> str:
+        rate = self.passages / self.seconds if self.seconds and self.passages else 0.0
+        return (
+            f"{self.documents} documents ({len(self.added)} new, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, {len(self.skipped)} skipped), "
+            f"{self.passages} passages embedded in {self.seconds:.1f} s"
+            + (f" ({rate:.0f} passages/s)" if rate else "")
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+            "documents": self.documents,
+            "passages": self.passages,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Supported files under `paths` (sorted), and paths skipped with a reason."""
+    found: list[Path] = []
+    skipped: list[tuple[str, str]] = []
+    for root in paths:
+        if root.is_file():
+            if root.suffix.lower() in SUPPORTED:
+                found.append(root)
+            else:
+                skipped.append((str(root), f"unsupported type '{root.suffix}'"))
+        elif root.is_dir():
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in sorted(filenames):
+                    path = Path(dirpath) / name
+                    if name.startswith("."):
+                        continue
+                    if path.suffix.lower() in SUPPORTED:
+                        found.append(path)
+                    else:
+                        skipped.append((str(path), f"unsupported type '{path.suffix or '(none)'}'"))
+        else:
+            skipped.append((str(root), "no such file or folder"))
+    return sorted(set(found)), skipped
+
+
+def display_source(path: Path) -> str:
+    """Path shown in citations: relative to the working folder when inside it."""
+    resolved = path.resolve()
+    try:
+        return str(resolved.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(resolved)
+
+
+def doc_id_for(path: Path) -> str:
+    return hashlib.sha1(str(path.resolve()).encode("utf-8")).hexdigest()[:16]
+
+
+def passage_id_for(doc_id: str, index: int, text: str) -> str:
+    """Deterministic passage id: document, position and a content hash.
+
+    >>> passage_id_for("abc", 3, "Hello.")
+    'abc:0003:2d7a3bd0'
+    """
+    return f"{doc_id}:{index:04d}:{hashlib.sha1(text.encode('utf-8')).hexdigest()[:8]}"
+
+
+def build_passages(doc_id: str, source: str, title: str, text: str, max_chars: int) -> list[Passage]:
+    """Cut a document's kept content into passages with exact spans."""
+    spans = passage_spans(text, kept_blocks(text), max_chars)
+    return [
+        Passage(
+            passage_id=passage_id_for(doc_id, i, text[p.start : p.end]),
+            doc_id=doc_id,
+            source=source,
+            title=title,
+            start=p.start,
+            end=p.end,
+            text=text[p.start : p.end],
+            sentences=p.sentences,
+        )
+        for i, p in enumerate(spans)
+    ]
+
+
+def _is_under(path: str, roots: list[Path]) -> bool:
+    p = Path(path)
+    return any(p == r or r in p.parents for r in roots)
+
+
+class Ingestor:
+    def __init__(self, settings: Settings, store: Store, embedder: Embedder) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+
+    def ingest(self, paths: Iterable[Path], progress: Progress | None = None, prune: bool = True) -> IngestReport:
+        """Bring the store in line with the files under `paths`.
+
+        With prune, documents stored from inside an ingested folder whose file
+        is gone are removed.
+        """
+        started = time.perf_counter()
+        roots = [Path(p) for p in paths]
+        report = IngestReport()
+        files, report.skipped = discover(roots)
+        for path, reason in report.skipped:
+            log.warning("Skipped %s: %s", path, reason)
+        stored = {d.path: d for d in self.store.documents()}
+        pending: list[tuple[Document, list[Passage], bool]] = []
+        pending_passages = 0
+        seen: set[str] = set()
+        max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
+        for done, path in enumerate(files):
+            if progress:
+                progress(done, len(files), str(path))
+            resolved = str(path.resolve())
+            seen.add(resolved)
+            try:
+                doc, passages = self._prepare(path, resolved, stored.get(resolved), max_bytes)
+            except IngestError as exc:
+                log.warning("%s", exc)
+                report.skipped.append((str(path), str(exc)))
+                continue
+            except OSError as exc:
+                log.warning("Skipped %s: %s", path, exc.strerror or exc)
+                report.skipped.append((str(path), f"could not be read ({exc.strerror or exc})"))
+                continue
+            if doc is None:
+                report.unchanged.append(display_source(path))
+                continue
+            pending.append((doc, passages, resolved in stored))
+            pending_passages += len(passages)
+            if pending_passages >= _EMBED_BATCH_PASSAGES:
+                self._flush(pending, report)
+                pending, pending_passages = [], 0
+        self._flush(pending, report)
+        if progress:
+            progress(len(files), len(files), "")
+        if prune:
+            dirs = [r.resolve() for r in roots if r.is_dir()]
+            for path, doc in stored.items():
+                if path not in seen and _is_under(path, dirs):
+                    self.store.delete_document(doc.doc_id)
+                    report.removed.append(doc.source)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _prepare(
+        self, path: Path, resolved: str, stored: Document | None, max_bytes: int
+    ) -> tuple[Document | None, list[Passage]]:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise IngestError(
+                f"{path} is {size / 1e6:.1f} MB, over the {self.settings.max_file_mb:g} MB limit "
+                "(QA_MAX_FILE_MB); skipped."
+            )
+        raw = path.read_bytes()
+        sha = hashlib.sha256(raw).hexdigest()
+        if stored is not None and stored.sha256 == sha:
+            return None, []
+        extracted = extract(path, raw)
+        if extracted.note:
+            log.warning("%s: %s", path, extracted.note)
+        text = extracted.text
+        doc_id = doc_id_for(path)
+        source = display_source(path)
+        title = extracted.title or title_of(text) or path.name
+        passages = build_passages(doc_id, source, title, text, self.settings.passage_chars)
+        if not passages:
+            raise IngestError(f"{path} has no text to index; skipped.")
+        doc = Document(doc_id, resolved, source, title, sha, len(passages), text)
+        return doc, passages
+
+    def _flush(self, pending: list[tuple[Document, list[Passage], bool]], report: IngestReport) -> None:
+        if not pending:
+            return
+        texts = [p.text for _, passages, _ in pending for p in passages]
+        vectors = self.embedder.encode(texts)
+        offset = 0
+        for doc, passages, existed in pending:
+            n = len(passages)
+            try:
+                self.store.put_document(doc, passages, vectors[offset : offset + n])
+            except Exception as exc:  # a store failure on one document must not lose the others
+                raise QAError(f"Could not write {doc.source} to the index at {self.store.where}: {exc}") from exc
+            offset += n
+            report.passages += n
+            (report.updated if existed else report.added).append(doc.source)

@@ -1,0 +1,111 @@
+"""Pure word-level helpers shared by retrieval and verification.
+
+>>> sorted(numbers("Around 7,000 fighters, seven of them"))
+['7', '7000']
+>>> sorted(content_stems("The fighters crossed the border"))
+['border', 'cross', 'fighter']
+>>> names("In Türkiye, Hadi al-Bahra said the U.S. would act.")
+['Türkiye', 'Hadi', 'al-Bahra', 'U.S']
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are around as at be because been before
+    being below between both but by can could did do does doing down during each else few for from further
+    had has have having he her here hers herself him himself his how i if in into is it its itself just
+    least less let like many may me might more most much must my myself near nor of off on once only or
+    other ought our ours ourselves out over own per said same say says she should since so some still such
+    than that the their theirs them themselves then there these they this those though through to too
+    under until up upon us very was we were what when where which while who whom whose why will with
+    within would yet you your yours yourself yourselves according article articles document documents
+    text source sources tell told""".split()
+)
+
+NEGATIONS = frozenset(
+    "no not never none nobody nothing neither nor without cannot n't denied deny denies refused".split()
+)
+
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
+    "fifty": 50, "hundred": 100, "thousand": 1000, "dozen": 12,
+}  # fmt: skip
+_SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 1_000_000_000_000}
+
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
+_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(thousand|million|billion|trillion)\b)?", re.I)
+_NAME = re.compile(r"\b[A-Z][\w’'-]*(?:\.[A-Z])*\b|\b[a-z]{1,3}-[A-Z][\w’'-]*")
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens, keeping inner hyphens and apostrophes."""
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def stem(word: str) -> str:
+    return _stemmer().stemWord(word.lower().replace("’", "'"))
+
+
+def content_stems(text: str) -> set[str]:
+    """Stems of the words that carry meaning (no stopwords, no numbers)."""
+    return {stem(w) for w in words(text) if w not in STOPWORDS and not w.isdigit() and len(w) > 1}
+
+
+def _format_number(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers in text, normalised: '7,000' -> '7000', '2 million' -> '2000000', 'seven' -> '7'."""
+    found: set[str] = set()
+    for digits, scale in _NUMBER.findall(text):
+        value = float(digits.replace(",", ""))
+        found.add(_format_number(value))
+        if scale:
+            found.add(_format_number(value * _SCALES[scale.lower()]))
+    for w in words(text):
+        if w in _NUMBER_WORDS:
+            found.add(str(_NUMBER_WORDS[w]))
+    return found
+
+
+def names(text: str) -> list[str]:
+    """Capitalised words that are not sentence-initial function words.
+
+    Sentence-initial capitals are kept only when the word is not a stopword,
+    so "The" is dropped but "Tehran" stays.
+    """
+    out = []
+    for m in _NAME.finditer(text):
+        token = m.group(0).rstrip(".")
+        if token.lower() in STOPWORDS or token.lower() in NEGATIONS or token.lower() in _NUMBER_WORDS:
+            continue
+        out.append(token)
+    return out
+
+
+def name_keys(text: str) -> set[str]:
+    """Lower-cased name tokens and their hyphen parts, for containment checks."""
+    keys: set[str] = set()
+    for name in names(text):
+        lowered = name.lower().replace("’", "'")
+        keys.add(lowered)
+        keys.update(p for p in re.split(r"[-']", lowered) if len(p) > 2)
+    return keys
+
+
+def has_negation(text: str) -> bool:
+    lowered = text.lower().replace("’", "'")
+    return any(w in NEGATIONS for w in words(lowered)) or "n't" in lowered

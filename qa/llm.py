@@ -1,0 +1,215 @@
+"""Chat LLM backends: local llama.cpp, any OpenAI-compatible endpoint, and a fake.
+
+One method, `chat()`, always streams internally and reports each piece of text
+to `on_token`, so there is a single code path for streaming and non-streaming
+callers. A JSON schema, when given, constrains the output (llama.cpp grammar
+locally; `response_format` on hosted endpoints, with fallbacks for servers
+that support less).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Protocol
+
+from qa.errors import LLMUnavailable, ModelMissing
+from qa.models import LOCAL_MODELS, assemble
+from qa.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Messages = list[dict[str, str]]
+OnToken = Callable[[str], None] | None
+
+
+class LLM(Protocol):
+    name: str
+
+    def chat(self, messages: Messages, schema: dict | None = None, on_token: OnToken = None) -> str: ...
+
+
+def _collect(pieces: Iterable[str], on_token: OnToken, timeout_s: float, what: str) -> str:
+    """Join streamed pieces, stopping with LLMUnavailable once timeout_s has passed."""
+    started = time.monotonic()
+    out: list[str] = []
+    for piece in pieces:
+        if piece:
+            out.append(piece)
+            if on_token:
+                on_token(piece)
+        if time.monotonic() - started > timeout_s:
+            raise LLMUnavailable(
+                f"{what} did not finish within {timeout_s:g} s. Raise QA_LLM_TIMEOUT_S or ask a shorter question."
+            )
+    return "".join(out)
+
+
+class LocalLLM:
+    """llama.cpp in-process, the model loaded once and shared by all calls."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.spec = LOCAL_MODELS[settings.local_model]
+        self.name = f"{self.spec.name} (llama.cpp, local)"
+        self._llama = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        if self._llama is None:
+            path = assemble(self.spec, self.settings.model_dir)
+            try:
+                from llama_cpp import Llama
+            except ImportError as exc:  # pragma: no cover - install problem
+                raise LLMUnavailable(f"llama-cpp-python is not installed ({exc}). Run `make install`.") from exc
+            try:
+                self._llama = Llama(
+                    model_path=str(path),
+                    n_ctx=self.settings.context_tokens,
+                    n_threads=self.settings.threads,
+                    n_threads_batch=self.settings.threads,
+                    chat_format=self.spec.chat_format,
+                    seed=0,
+                    verbose=False,
+                )
+            except ValueError as exc:
+                raise ModelMissing(f"llama.cpp could not load {path}: {exc}. {self.spec.install_hint()}") from exc
+        return self._llama
+
+    def warm_up(self) -> None:
+        with self._lock:
+            self._load()
+
+    def chat(self, messages: Messages, schema: dict | None = None, on_token: OnToken = None) -> str:
+        with self._lock:  # a llama.cpp context serves one request at a time
+            llama = self._load()
+            kwargs = {}
+            if schema is not None:
+                kwargs["response_format"] = {"type": "json_object", "schema": schema}
+            stream = llama.create_chat_completion(
+                messages=messages,
+                temperature=self.settings.temperature,
+                max_tokens=self.settings.max_answer_tokens,
+                stream=True,
+                **kwargs,
+            )
+            pieces = (chunk["choices"][0]["delta"].get("content") or "" for chunk in stream)
+            return _collect(pieces, on_token, self.settings.llm_timeout_s, "The local model")
+
+
+class HostedLLM:
+    """Any OpenAI-compatible chat endpoint (base URL, model name, API key from the environment)."""
+
+    # Tried in order; the first form a server accepts is remembered.
+    _FORMATS = ("json_schema", "json_object_schema", "none")
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.hosted_base_url or not settings.hosted_model:
+            raise LLMUnavailable(
+                "The hosted LLM needs QA_HOSTED_BASE_URL (e.g. http://127.0.0.1:8080/v1) and QA_HOSTED_MODEL."
+            )
+        from openai import OpenAI
+
+        self.settings = settings
+        self.name = f"{settings.hosted_model} (hosted at {settings.hosted_base_url})"
+        self._client = OpenAI(
+            base_url=settings.hosted_base_url,
+            api_key=settings.hosted_api_key() or "not-needed",
+            timeout=settings.llm_timeout_s,
+            max_retries=0,
+        )
+        self._format_index = 0
+
+    def warm_up(self) -> None:
+        pass
+
+    def _response_format(self, schema: dict | None) -> dict | None:
+        if schema is None:
+            return None
+        kind = self._FORMATS[self._format_index]
+        if kind == "json_schema":
+            return {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema, "strict": True}}
+        if kind == "json_object_schema":
+            return {"type": "json_object", "schema": schema}
+        return None
+
+    def chat(self, messages: Messages, schema: dict | None = None, on_token: OnToken = None) -> str:
+        import openai
+
+        url = self.settings.hosted_base_url
+        while True:
+            response_format = self._response_format(schema)
+            try:
+                stream = self._client.chat.completions.create(
+                    model=self.settings.hosted_model,
+                    messages=messages,
+                    temperature=self.settings.temperature,
+                    max_tokens=self.settings.max_answer_tokens,
+                    stream=True,
+                    **({"response_format": response_format} if response_format else {}),
+                )
+                return _collect(_deltas(stream), on_token, self.settings.llm_timeout_s, f"The LLM at {url}")
+            except openai.BadRequestError as exc:
+                if response_format is not None and self._format_index < len(self._FORMATS) - 1:
+                    log.info("%s rejected response_format %s; trying the next form", url, response_format["type"])
+                    self._format_index += 1
+                    continue
+                raise LLMUnavailable(f"The LLM at {url} rejected the request: {_detail(exc)}") from exc
+            except openai.APITimeoutError as exc:
+                raise LLMUnavailable(
+                    f"The LLM at {url} did not answer within {self.settings.llm_timeout_s:g} s. "
+                    "Check the server, or raise QA_LLM_TIMEOUT_S."
+                ) from exc
+            except openai.APIConnectionError as exc:
+                raise LLMUnavailable(
+                    f"Could not reach the LLM at {url} ({_detail(exc)}). Is the server running, "
+                    "and is QA_HOSTED_BASE_URL right?"
+                ) from exc
+            except openai.AuthenticationError as exc:
+                raise LLMUnavailable(
+                    f"The LLM at {url} rejected the API key read from ${self.settings.hosted_api_key_env}."
+                ) from exc
+            except openai.NotFoundError as exc:
+                raise LLMUnavailable(
+                    f"The LLM at {url} has no model '{self.settings.hosted_model}' (QA_HOSTED_MODEL)."
+                ) from exc
+            except openai.APIError as exc:
+                raise LLMUnavailable(f"The LLM at {url} failed: {_detail(exc)}") from exc
+
+
+def _deltas(stream) -> Iterator[str]:
+    for chunk in stream:
+        if chunk.choices:
+            yield chunk.choices[0].delta.content or ""
+
+
+def _detail(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text[:300] if text else type(exc).__name__
+
+
+class FakeLLM:
+    """Replies from a queue, for tests of the logic around the model."""
+
+    def __init__(self, replies: Iterable[str], name: str = "fake") -> None:
+        self.replies = list(replies)
+        self.name = name
+        self.calls: list[Messages] = []
+
+    def warm_up(self) -> None:
+        pass
+
+    def chat(self, messages: Messages, schema: dict | None = None, on_token: OnToken = None) -> str:
+        self.calls.append(messages)
+        if not self.replies:
+            raise LLMUnavailable("FakeLLM has no replies left")
+        reply = self.replies.pop(0)
+        pieces = [reply[i : i + 8] for i in range(0, len(reply), 8)]
+        return _collect(pieces, on_token, float("inf"), "fake")
+
+
+def make_llm(settings: Settings) -> LLM:
+    """The LLM the settings ask for."""
+    return HostedLLM(settings) if settings.llm == "hosted" else LocalLLM(settings)

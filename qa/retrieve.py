@@ -1,0 +1,161 @@
+"""Hybrid retrieval: dense (Chroma) + BM25 (bm25s), fused by reciprocal rank,
+then narrowed to the few sentences most likely to hold the answer.
+
+The LLM sees numbered sentences, not whole passages: a small model cites more
+precisely from short evidence, and prompt length is what costs time on a CPU.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.embed import Embedder
+from qa.lexical import STOPWORDS, content_stems
+from qa.settings import Settings
+from qa.store import Passage, Store
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One numbered sentence shown to the LLM; `text == source_text[start:end]`."""
+
+    n: int
+    passage_id: str
+    doc_id: str
+    source: str
+    title: str
+    start: int
+    end: int
+    text: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    passages: list[tuple[Passage, float]]  # fused, best first
+    evidence: list[Evidence]  # numbered 1..N, most relevant first
+    best_similarity: float
+
+
+def rrf(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion of ranked id lists, best first.
+
+    >>> rrf([["a", "b"], ["b", "c"]])[0][0]
+    'b'
+    """
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank + 1)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+class LexicalIndex:
+    """BM25 over all passages, rebuilt when the store's revision changes."""
+
+    def __init__(self) -> None:
+        self._retriever = None
+        self._passages: list[Passage] = []
+        self._revision = None
+        self._lock = threading.Lock()
+
+    def refresh(self, store: Store) -> None:
+        revision = store.revision()
+        with self._lock:
+            if revision == self._revision:
+                return
+            import bm25s
+            import Stemmer
+
+            passages = store.all_passages()
+            retriever = None
+            if passages:
+                tokens = bm25s.tokenize(
+                    [p.text for p in passages], stopwords="en", stemmer=Stemmer.Stemmer("english"), show_progress=False
+                )
+                retriever = bm25s.BM25()
+                retriever.index(tokens, show_progress=False)
+            self._retriever, self._passages, self._revision = retriever, passages, revision
+
+    def search(self, query: str, k: int) -> list[tuple[Passage, float]]:
+        import bm25s
+        import Stemmer
+
+        if self._retriever is None or not self._passages:
+            return []
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=Stemmer.Stemmer("english"), show_progress=False)
+        if not tokens.vocab:
+            return []
+        k = min(k, len(self._passages))
+        docs, scores = self._retriever.retrieve(tokens, k=k, show_progress=False)
+        return [(self._passages[i], float(s)) for i, s in zip(docs[0], scores[0]) if s > 0]
+
+
+class Retriever:
+    """Settings in the constructor; `retrieve(question)` per call."""
+
+    def __init__(self, settings: Settings, store: Store, embedder: Embedder) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.lexical = LexicalIndex()
+
+    def retrieve(self, question: str, top_k: int | None = None) -> Retrieval:
+        top_k = top_k or self.settings.top_k
+        self.lexical.refresh(self.store)
+        q_vec = self.embedder.encode([question])[0]
+        dense = self.store.search(q_vec, top_k * 3)
+        sparse = self.lexical.search(question, top_k * 3)
+        by_id = {p.passage_id: p for p, _ in dense + sparse}
+        fused = rrf([[p.passage_id for p, _ in dense], [p.passage_id for p, _ in sparse]])[:top_k]
+        passages = [(by_id[pid], score) for pid, score in fused]
+        evidence, best = self._select_sentences(question, q_vec, [p for p, _ in passages])
+        return Retrieval(passages=passages, evidence=evidence, best_similarity=best)
+
+    def _select_sentences(self, question: str, q_vec: np.ndarray, passages: list[Passage]) -> tuple[list[Evidence], float]:
+        candidates: list[tuple[Passage, int, int, str]] = []
+        for p in passages:
+            for s, e in p.sentences:
+                candidates.append((p, s, e, p.text[s - p.start : e - p.start]))
+        if not candidates:
+            return [], 0.0
+        vectors = self.embedder.encode([c[3] for c in candidates])
+        dense = vectors @ q_vec
+        q_terms = content_stems(question) - STOPWORDS
+        lexical = np.array([_overlap(q_terms, c[3]) for c in candidates], dtype=np.float32)
+        # Rank within the fused passage order too, so a strong passage's sentences are not all lost.
+        rank_prior = np.array([1.0 / (1 + passages.index(c[0])) for c in candidates], dtype=np.float32)
+        score = dense + 0.3 * lexical + 0.05 * rank_prior
+        order = np.argsort(-score)[: self.settings.evidence_sentences]
+        # Best first: a small model leans towards the first items it reads.
+        chosen = order.tolist()
+        evidence = [
+            Evidence(
+                n=n,
+                passage_id=candidates[i][0].passage_id,
+                doc_id=candidates[i][0].doc_id,
+                source=candidates[i][0].source,
+                title=candidates[i][0].title,
+                start=candidates[i][1],
+                end=candidates[i][2],
+                text=candidates[i][3],
+                score=float(score[i]),
+            )
+            for n, i in enumerate(chosen, start=1)
+        ]
+        return evidence, float(dense.max())
+
+
+def _overlap(q_terms: set[str], sentence: str) -> float:
+    """Share of the question's content stems that occur in the sentence."""
+    if not q_terms:
+        return 0.0
+    return len(q_terms & content_stems(sentence)) / len(q_terms)

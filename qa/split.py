@@ -1,0 +1,98 @@
+"""Split kept text blocks into sentences and passages, keeping exact offsets.
+
+Sentences come from pysbd (rule-based, handles "U.S." and quotes). pysbd's own
+char spans drift on repeated text, so each segment is located again in the
+source from a moving cursor: offsets are exact by construction.
+
+>>> text = "Dr. Smith came. He left at 5 p.m. today."
+>>> [text[s:e] for s, e in sentence_spans(text, 0, len(text))]
+['Dr. Smith came.', 'He left at 5 p.m. today.']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+Span = tuple[int, int]
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def sentence_spans(text: str, start: int, end: int) -> list[Span]:
+    """Sentences of text[start:end] as absolute (start, end) spans, trimmed."""
+    block = text[start:end]
+    spans: list[Span] = []
+    cursor = 0
+    for segment in _segmenter().segment(block):
+        piece = segment.strip()
+        if not piece:
+            continue
+        found = block.find(piece, cursor)
+        if found < 0:  # pysbd altered the text; fall back to the rest of the block
+            piece_start, piece_end = cursor, len(block)
+        else:
+            piece_start, piece_end = found, found + len(piece)
+        spans.append((start + piece_start, start + piece_end))
+        cursor = piece_end
+        if found < 0:
+            break
+    return _merge_fragments(text, spans)
+
+
+def _merge_fragments(text: str, spans: list[Span]) -> list[Span]:
+    """Glue sentence fragments with no letters or digits onto the previous sentence."""
+    merged: list[Span] = []
+    for s, e in spans:
+        if merged and not any(ch.isalnum() for ch in text[s:e]):
+            merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    return merged
+
+
+@dataclass(frozen=True)
+class PassageSpan:
+    """A passage: consecutive sentences of one document, never crossing removed noise."""
+
+    start: int
+    end: int
+    sentences: tuple[Span, ...] = field(default_factory=tuple)
+
+
+def passage_spans(text: str, blocks: list[Span], max_chars: int) -> list[PassageSpan]:
+    """Group sentences of consecutive kept blocks into passages of about max_chars.
+
+    A passage never spans a gap where noise was removed, so text[start:end]
+    holds only kept content. A single sentence longer than max_chars is its
+    own passage.
+
+    >>> text = "A one. B two.\\n\\nC three."
+    >>> [text[p.start:p.end] for p in passage_spans(text, [(0, 13), (15, 23)], 100)]
+    ['A one. B two.\\n\\nC three.']
+    """
+    passages: list[PassageSpan] = []
+    current: list[Span] = []
+    previous_end = None
+
+    def flush() -> None:
+        if current:
+            passages.append(PassageSpan(current[0][0], current[-1][1], tuple(current)))
+            current.clear()
+
+    for b_start, b_end in blocks:
+        contiguous = previous_end is not None and not text[previous_end:b_start].strip()
+        if not contiguous:
+            flush()
+        for s, e in sentence_spans(text, b_start, b_end):
+            if current and e - current[0][0] > max_chars:
+                flush()
+            current.append((s, e))
+        previous_end = b_end
+    flush()
+    return passages
