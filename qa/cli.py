@@ -137,5 +137,57 @@ def setup_model(
     typer.echo(f"Model ready: {path}")
 
 
+@app.command()
+def chat(
+    host: Annotated[str, typer.Option(help="Address to bind; 127.0.0.1 keeps it on this machine.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port for the web UI.")] = 7860,
+    open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open a browser tab.")] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+) -> None:
+    """Open the chat UI in the browser (index seeds/ first if the index is empty)."""
+    _setup_logging(verbose)
+    from qa.errors import QAError
+
+    settings = _settings()
+    try:
+        from qa.ui import launch
+
+        launch(settings, host=host, port=port, open_browser=open_browser)
+    except QAError as exc:
+        raise _fail(exc) from None
+
+
+@app.command("eval")
+def eval_(
+    questions: Annotated[Path, typer.Option(help="JSONL question file.")] = Path("tests/data/questions.jsonl"),
+    report: Annotated[Path | None, typer.Option(help="Folder for the JSON, Markdown/HTML and chart reports.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the metrics as one JSON object on stdout.")] = False,
+    baseline: Annotated[str | None, typer.Option(help="Also run a baseline system: 'llamaindex'.")] = None,
+    fail_under: Annotated[list[str] | None, typer.Option(help="metric=value; exit 1 when a metric is below it.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+) -> None:
+    """Run the citation-checking harness over a question set and write reports."""
+    _setup_logging(verbose)
+    from qa.errors import QAError
+
+    settings = _settings()
+    try:
+        from qa.eval.run import main
+
+        code = main(
+            settings,
+            questions=questions,
+            report_dir=report,
+            json_out=json_out,
+            baseline=baseline,
+            fail_under=fail_under or [],
+            limit=limit,
+        )
+    except QAError as exc:
+        raise _fail(exc) from None
+    raise typer.Exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

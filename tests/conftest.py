@@ -1,0 +1,56 @@
+"""Shared fixtures.
+
+The real models are loaded once per test session: one Assistant (embedding
+model, Chroma index of seeds/, local LLM) serves every integration test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def dev_questions() -> list[dict]:
+    return load_jsonl(DATA / "dev.jsonl")
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory):
+    from qa.settings import Settings
+
+    return Settings(
+        index_dir=tmp_path_factory.mktemp("index"),
+        seeds_dir=ROOT / "seeds",
+        model_dir=ROOT / "models",
+    )
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from qa.embed import Embedder
+
+    return Embedder()
+
+
+@pytest.fixture(scope="session")
+def assistant(settings, embedder):
+    """The real thing: packaged embedding model, embedded Chroma with seeds/, local llama.cpp LLM."""
+    from qa.assistant import Assistant
+
+    a = Assistant(settings, embedder=embedder)
+    a.ingest([settings.seeds_dir])
+    return a
