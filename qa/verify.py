@@ -4,7 +4,9 @@ The default checker is offline and explainable. A sentence is supported only if
 - every number in it occurs in the cited text ("7,000" = "7000" = "seven thousand");
 - every name in it occurs in the cited text (a name in the question is not enough:
   a question can carry a false premise);
-- it does not add or drop a negation relative to the best-matching cited sentence;
+- it does not add a negation the best-matching cited sentence lacks, nor drop one
+  that governs words the claim repeats ("no group had entered" -> "groups entered");
+- it does not add an absolute quantifier ("all", "only", "every") the cited text lacks;
 - it says something beyond the question (a restated question is not an answer);
 - its content words are covered by the cited text or the question, and it is
   semantically close to the cited text, together scoring at least `threshold`.
@@ -15,13 +17,14 @@ hosted judge) can replace the default.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
-from qa.lexical import content_stems, has_negation, names, numbers, stem, words
+from qa.lexical import NEGATIONS, content_stems, has_negation, names, numbers, stem, words
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,24 @@ def _word_forms(text: str) -> set[str]:
                 forms.add(stem(part))
         forms.add(stem(w))
     return forms
+
+
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w’'-]*)+")
+
+
+def acronyms(text: str) -> set[str]:
+    """Initials of each run of capitalised words, so "UAE" is found in "United Arab Emirates".
+
+    >>> sorted(acronyms("talks between the United Arab Emirates and the Popular Mobilization Forces"))
+    ['AE', 'MF', 'PM', 'PMF', 'UA', 'UAE']
+    """
+    out: set[str] = set()
+    for run in _CAPITALISED_RUN.finditer(text):
+        initials = "".join(w[0] for w in run.group(0).split() if w[0].isupper())
+        for i in range(len(initials)):
+            for j in range(i + 2, len(initials) + 1):
+                out.add(initials[i:j])
+    return out
 
 
 def _name_found(name: str, forms: set[str]) -> bool:
@@ -80,7 +101,38 @@ def missing_names(claim: str, evidence: str) -> list[str]:
     ['General', 'Smith']
     """
     forms = _word_forms(evidence)
-    return [n for n in names(claim) if not _name_found(n, forms)]
+    initials = acronyms(evidence)
+    return [n for n in names(claim) if not _name_found(n, forms) and not (n.isupper() and n in initials)]
+
+
+_NEGATION_SCOPE = 4  # words after a negation that it governs, roughly
+
+
+def negated_stems(text: str) -> set[str]:
+    """Content stems of the few words right after each negation: what the text denies.
+
+    >>> sorted(negated_stems("He said no group under its umbrella had entered Syria."))
+    ['group', 'umbrella']
+    """
+    tokens = words(text.replace("’", "'"))
+    out: set[str] = set()
+    for i, w in enumerate(tokens):
+        if w in NEGATIONS or w.endswith("n't"):
+            out |= content_stems(" ".join(tokens[i + 1 : i + 1 + _NEGATION_SCOPE]))
+    return out
+
+
+_ABSOLUTES = frozenset("all every entire entirely only always whole".split())
+
+
+def added_absolutes(claim: str, evidence: str) -> list[str]:
+    """Absolute quantifiers in the claim that the evidence does not use: an over-claim.
+
+    >>> added_absolutes("All of the fighters were Iraqi.", "The larger contingent is Iraqi.")
+    ['all']
+    """
+    have = set(words(evidence))
+    return sorted({w for w in words(claim) if w in _ABSOLUTES} - have)
 
 
 def _best_sentence(claim_stems: set[str], evidence: Sequence[str]) -> str:
@@ -112,9 +164,12 @@ class LexicalChecker:
             return Verdict(False, 0.0, f"{', '.join(lost_names)} not in the cited text")
         claim_stems = content_stems(claim)
         best = _best_sentence(claim_stems, evidence)
-        if has_negation(claim) != has_negation(best):
-            which = "adds a negation the cited text lacks" if has_negation(claim) else "drops the cited text's negation"
-            return Verdict(False, 0.0, which)
+        if has_negation(claim) and not has_negation(best):
+            return Verdict(False, 0.0, "adds a negation the cited text lacks")
+        if not has_negation(claim) and claim_stems & negated_stems(best):
+            return Verdict(False, 0.0, "drops the cited text's negation")
+        if absolutes := added_absolutes(claim, joined):
+            return Verdict(False, 0.0, f"over-claims: '{', '.join(absolutes)}' is not in the cited text")
         evidence_stems = content_stems(joined)
         question_stems = content_stems(question)
         novel = (claim_stems & evidence_stems) - question_stems
