@@ -21,6 +21,7 @@ from qa.errors import BadQuestion, IndexNotBuilt, QAError
 from qa.generate import answer_schema, build_messages
 from qa.ingest import IngestReport, Ingestor, Progress
 from qa.llm import LLM, make_llm
+from qa.relevance import LLMJudge
 from qa.retrieve import Evidence, Retriever
 from qa.settings import Settings
 from qa.store import Store
@@ -228,8 +229,11 @@ class Assistant:
                 "No sentence of the draft answer was supported by the passages it cited."
             )
             return _abstain(base, {}, reason, sentences)
-        if not answers_question(question, " ".join(s.text for s in supported)):
+        answer_text = " ".join(s.text for s in supported)
+        if not answers_question(question, answer_text):
             return _abstain(base, {}, "The supported sentences do not give what the question asks for.", sentences)
+        if self.settings.relevance_check and not LLMJudge(self.llm).answers(question, answer_text):
+            return _abstain(base, {}, "The passages found are related but do not answer this exact question.", sentences)
         by_n = {e.n: e for e in evidence}
         texts = self.store.texts([by_n[n].doc_id for s in supported for n in s.citations])
         numbering: dict[int, int] = {}

@@ -75,9 +75,12 @@ def numbers(text: str) -> set[str]:
         found.add(_format_number(value))
         if scale:
             found.add(_format_number(value * _SCALES[scale.lower()]))
-    for w in words(text):
+    tokens = words(text)
+    for i, w in enumerate(tokens):
         if w in _NUMBER_WORDS:
             found.add(str(_NUMBER_WORDS[w]))
+            if i + 1 < len(tokens) and tokens[i + 1] in _SCALES:
+                found.add(str(_NUMBER_WORDS[w] * _SCALES[tokens[i + 1]]))
     return found
 
 

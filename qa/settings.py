@@ -78,6 +78,9 @@ class Settings(BaseSettings):
 
     # Verification.
     support_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    relevance_check: bool = Field(
+        default=True, description="Ask the LLM whether a supported answer answers the question asked."
+    )
 
     # Input limits.
     max_question_chars: int = Field(default=2000, ge=10)

@@ -1,0 +1,82 @@
+"""The default support checker, without the embedding model (lexical rules only)."""
+
+import pytest
+
+from qa.verify import LexicalChecker, answers_question, expected_kind, missing_names, missing_numbers
+
+EV_300 = (
+    "At least 300 fighters, primarily from the Badr and Nujabaa groups, crossed late on Sunday using a dirt "
+    "road to avoid the official border crossing, two Iraqi security sources said."
+)
+EV_PMF = (
+    "The head of Iraq's Popular Mobilization Forces (Hashd al-Shaabi in Arabic) said no group under its "
+    "umbrella had entered Syria, and that it does not operate outside Iraq."
+)
+EV_7000 = '"Around 7,000 Iranian and Iraqi fighters have arrived in Syria over the past few weeks."'
+
+checker = LexicalChecker(embedder=None, threshold=0.5)
+
+
+@pytest.mark.parametrize(
+    "claim, evidence, question, supported",
+    [
+        ("At least 300 fighters crossed late on Sunday.", EV_300, "", True),
+        ("At least 300 fighters crossed into Syria.", EV_300, "", False),  # Syria is not in this sentence
+        ("At least 500 fighters crossed into Syria.", EV_300, "", False),  # swapped number
+        ("The fighters were mainly from the Badr and Nujabaa groups.", EV_300, "", True),
+        ("The fighters were mainly from the Badr and Hezbollah groups.", EV_300, "", False),  # wrong name
+        ("They used a dirt road to avoid the official crossing.", EV_300, "", True),
+        ("The PMF head said no group under its umbrella had entered Syria.", EV_PMF, "", True),
+        ("The head of the Popular Mobilization Forces said its groups had entered Syria.", EV_PMF, "", False),
+        ("Around 7000 Iranian and Iraqi fighters arrived in Syria.", EV_7000, "", True),  # number format
+        ("Around 7,000 fighters arrived.", EV_300, "", False),  # right fact, wrong citation
+        ("Fighters crossed.", EV_300, "How did fighters cross?", False),  # restates the question
+        ("Anything at all.", "", "", False),  # cites nothing
+    ],
+)
+def test_checker_table(claim, evidence, question, supported):
+    verdict = checker.check(claim, [evidence] if evidence else [], question)
+    assert verdict.supported is supported, verdict.reason
+
+
+def test_reason_names_the_missing_number():
+    assert "500" in checker.check("500 fighters crossed.", [EV_300]).reason
+
+
+def test_missing_helpers():
+    assert missing_numbers("seven people", "7 people died") == set()
+    assert missing_numbers("2 million people", "two million people") == set()
+    assert missing_names("Hadi al-Bahra spoke.", "Syrian opposition leader Hadi al-Bahra said") == []
+    assert missing_names("Iranian fighters", "Iran-backed fighters") == []
+    assert missing_names("Soleimani said", "Araqchi said") == ["Soleimani"]
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("How many fighters crossed?", "number"),
+        ("how much money was sent", "number"),
+        ("When did the government lose Jisr al-Shughur?", "time"),
+        ("On what date did it happen?", "time"),
+        ("Who said that?", None),
+        ("Why did Iran object?", None),
+    ],
+)
+def test_expected_kind(question, kind):
+    assert expected_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    "question, answer, ok",
+    [
+        ("How many fighters crossed?", "At least 300 fighters crossed.", True),
+        ("How many fighters crossed?", "Fighters crossed on a dirt road.", False),
+        ("How many were killed?", "Seven people were killed.", True),
+        ("When did it fall?", "It fell on April 25.", True),
+        ("When did it fall?", "It fell last week.", True),
+        ("When did it fall?", "Rebels took it.", False),
+        ("Why did they cross?", "To defend a shrine.", True),
+    ],
+)
+def test_answers_question(question, answer, ok):
+    assert answers_question(question, answer) is ok
