@@ -165,9 +165,23 @@ def eval_(
     baseline: Annotated[str | None, typer.Option(help="Also run a baseline system: 'llamaindex'.")] = None,
     fail_under: Annotated[list[str] | None, typer.Option(help="metric=value; exit 1 when a metric is below it.")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+    checker: Annotated[
+        str | None, typer.Option(help="Support checker for citation metrics, as module:Class (default: LexicalChecker).")
+    ] = None,
+    checker_only: Annotated[
+        bool, typer.Option("--checker-only", help="Only score the support checker on the labelled pairs.")
+    ] = False,
+    pairs: Annotated[
+        Path | None, typer.Option(help="Labelled support pairs (default: tests/data/support_pairs.jsonl).")
+    ] = None,
     verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
 ) -> None:
-    """Run the citation-checking harness over a question set and write reports."""
+    """Run the citation-checking harness over a question set and write reports.
+
+    Metrics: answer correctness, abstention precision/recall, ALCE citation
+    recall/precision, evidence recall, citation exactness, retrieval recall@k
+    and MRR, latency. Exits 1 when a --fail-under floor is not met.
+    """
     _setup_logging(verbose)
     from qa.errors import QAError
 
@@ -183,6 +197,9 @@ def eval_(
             baseline=baseline,
             fail_under=fail_under or [],
             limit=limit,
+            checker=checker,
+            checker_only=checker_only,
+            pairs=pairs,
         )
     except QAError as exc:
         raise _fail(exc) from None

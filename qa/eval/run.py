@@ -1,0 +1,193 @@
+"""`qa eval`: answer every question with each system, score, report, enforce floors."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa.answer import Answer
+from qa.errors import QAError
+from qa.eval.metrics import QuestionScore, parse_fail_under, score_answer, shortfalls, summarise
+from qa.eval.questions import Question, check_evidence, load_questions
+from qa.eval.support import DEFAULT_PAIRS, CheckerReport, evaluate_checker, load_checker, load_pairs
+
+log = logging.getLogger(__name__)
+
+
+def say(message: str) -> None:
+    """Progress goes to stderr, so stdout stays one table or one JSON object."""
+    print(message, file=sys.stderr, flush=True)
+
+BASELINES = ("llamaindex",)
+OURS = "qa"
+
+
+@dataclass
+class SystemResult:
+    """One system's answers, per-question scores and overall metrics."""
+
+    name: str
+    model: str = ""
+    answers: list[Answer | None] = field(default_factory=list)
+    scores: list[QuestionScore] = field(default_factory=list)
+    metrics: dict = field(default_factory=dict)
+
+
+def stored_texts(store) -> dict[str, str]:
+    """{source: full stored text} for every indexed document."""
+    docs = store.documents()
+    texts = store.texts([d.doc_id for d in docs])
+    return {d.source: texts.get(d.doc_id, "") for d in docs}
+
+
+def make_check(checker) -> Callable[[str, list[str]], bool]:
+    """ALCE asks whether the cited passages entail the sentence; the question takes no part."""
+    return lambda claim, evidence: bool(checker.check(claim, evidence, "").supported)
+
+
+def evaluate(
+    name: str,
+    answer_fn: Callable[[str], Answer],
+    questions: list[Question],
+    texts: dict[str, str],
+    checker,
+    k: int,
+    progress: Callable[[str], None] | None = None,
+) -> SystemResult:
+    """Answer and score every question; a QAError on one question is recorded, not fatal."""
+    result = SystemResult(name)
+    for i, q in enumerate(questions, start=1):
+        started = time.perf_counter()
+        try:
+            answer = answer_fn(q.question)
+        except QAError as exc:
+            elapsed = (time.perf_counter() - started) * 1000
+            result.answers.append(None)
+            result.scores.append(
+                QuestionScore(q.id, q.question, q.answerable, "", False, False, list(q.expected),
+                              evidence_total=len(q.evidence), uncited_evidence=[e.quote for e in q.evidence],
+                              retrieval_ranks=[None] * len(q.evidence), latency_ms=elapsed, error=str(exc))  # fmt: skip
+            )
+            if progress:
+                progress(f"[{name} {i}/{len(questions)}] {q.id}: error: {exc}")
+            continue
+        result.model = result.model or answer.model
+        score = score_answer(q, answer, texts, make_check(checker), k)
+        result.answers.append(answer)
+        result.scores.append(score)
+        if progress:
+            verdict = "right" if score.correct else "WRONG"
+            progress(f"[{name} {i}/{len(questions)}] {q.id}: {verdict} ({score.latency_ms / 1000:.1f} s) {answer.text[:90]}")
+    result.metrics = summarise(result.scores, k)
+    return result
+
+
+def main(
+    settings,
+    questions: Path,
+    report_dir: Path | None = None,
+    json_out: bool = False,
+    baseline: str | None = None,
+    fail_under: list[str] | None = None,
+    limit: int | None = None,
+    checker: str | None = None,
+    checker_only: bool = False,
+    pairs: Path | None = None,
+    assistant=None,
+) -> int:
+    """Run the harness; return the exit code (1 when a --fail-under floor is not met)."""
+    try:
+        floors = parse_fail_under(fail_under or [])
+    except ValueError as exc:
+        raise QAError(str(exc)) from None
+    if baseline is not None and baseline not in BASELINES:
+        raise QAError(f"--baseline {baseline!r} is not known; choose from: {', '.join(BASELINES)}.")
+    if limit is not None and limit < 1:
+        raise QAError(f"--limit must be at least 1, got {limit}.")
+
+    qs = None
+    if not checker_only:
+        qs = load_questions(questions)
+        qs = qs[:limit] if limit else qs
+
+    from qa.assistant import Assistant
+
+    assistant = assistant or Assistant(settings)
+    judge = load_checker(checker, assistant.embedder, settings.support_threshold)
+    pairs_path = Path(pairs) if pairs else DEFAULT_PAIRS
+    checker_report: CheckerReport | None = None
+    if pairs_path.is_file():
+        checker_report = evaluate_checker(judge, load_pairs(pairs_path))
+        say(f"Support checker {checker_report.checker}: balanced accuracy {checker_report.balanced_accuracy:.3f} "
+            f"on {checker_report.pairs} labelled pairs ({pairs_path}).")  # fmt: skip
+    elif checker_only or pairs:
+        raise QAError(f"No support-pairs file at {pairs_path}; pass --pairs FILE.")
+    if checker_only:
+        return _finish_checker_only(checker_report, floors, json_out)
+
+    assistant.ensure_index()
+    texts = stored_texts(assistant.store)
+    if problems := check_evidence(qs, texts):
+        raise QAError(
+            f"{questions}: {len(problems)} gold evidence problem(s) against the index at {assistant.store.where}:\n  "
+            + "\n  ".join(problems[:10])
+            + "\nIngest the documents the questions name (`qa ingest FOLDER`) or fix the quotes."
+        )
+    k = settings.top_k
+    results = [evaluate(OURS, assistant.ask, qs, texts, judge, k, say)]
+    if baseline == "llamaindex":
+        say("Loading the llama-index baseline...")
+        from qa.eval.baseline import LlamaIndexBaseline
+
+        system = LlamaIndexBaseline(assistant)
+        results.append(evaluate(system.name, system.answer, qs, texts, judge, k, say))
+    for r in results:
+        if checker_report:
+            r.metrics["checker_balanced_accuracy"] = checker_report.balanced_accuracy
+
+    from qa.eval import report
+
+    meta = {
+        "questions_file": str(questions),
+        "questions": len(qs),
+        "checker": getattr(judge, "name", type(judge).__name__),
+        "top_k": k,
+        "settings": {"local_model": settings.local_model, "llm": settings.llm, "evidence_sentences": settings.evidence_sentences},
+    }
+    if report_dir:
+        written = report.write(Path(report_dir), results, qs, checker_report, meta)
+        say(f"Report written: {', '.join(str(p) for p in written)}")
+    failures = shortfalls(results[0].metrics, floors)
+    if json_out:
+        print(json.dumps(report.summary_dict(results, checker_report, meta, failures), ensure_ascii=False))
+    else:
+        print(report.metrics_markdown(results))
+    for f in failures:
+        print(f"FAIL: {f} (--fail-under)", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _finish_checker_only(checker_report: CheckerReport, floors: dict[str, float], json_out: bool) -> int:
+    metrics = {"checker_balanced_accuracy": checker_report.balanced_accuracy}
+    unknown = set(floors) - set(metrics)
+    if unknown:
+        raise QAError(f"--checker-only measures only checker_balanced_accuracy, not {', '.join(sorted(unknown))}.")
+    failures = shortfalls(metrics, floors)
+    if json_out:
+        print(json.dumps({**checker_report.to_dict(), "failures": failures}, ensure_ascii=False))
+    else:
+        print(f"| kind | right | total |\n|---|---:|---:|")
+        for kind, (right, total) in checker_report.by_kind.items():
+            print(f"| {kind} | {right} | {total} |")
+        print(f"\nBalanced accuracy: {checker_report.balanced_accuracy:.3f}")
+        for w in checker_report.wrong:
+            print(f"  missed {w['id']} ({w['kind']}, labelled {'supported' if w['label'] else 'unsupported'}): "
+                  f"{w['claim']} -> {w['reason']}")  # fmt: skip
+    for f in failures:
+        print(f"FAIL: {f} (--fail-under)", file=sys.stderr)
+    return 1 if failures else 0

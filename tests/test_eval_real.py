@@ -1,0 +1,60 @@
+"""A small real evaluation: six dev questions through the real assistant (local LLM).
+
+The floors are honest, not aspirational: they fail when citations stop being
+exact, when right answers or abstentions regress, and when a quote is not
+the source text. About a minute on two cores.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.eval import run
+from qa.eval.questions import load_questions
+from qa.eval.support import load_checker
+from qa.testing import assert_abstains, assert_cited
+
+DATA = Path(__file__).resolve().parent / "data"
+IDS = ["dev-01", "dev-05", "dev-07", "dev-09", "dev-11", "dev-12"]
+
+
+@pytest.fixture(scope="module")
+def small_eval(assistant):
+    questions = [q for q in load_questions(DATA / "questions.jsonl") if q.id in IDS]
+    assistant.ensure_index()
+    texts = run.stored_texts(assistant.store)
+    checker = load_checker(None, assistant.embedder, assistant.settings.support_threshold)
+    result = run.evaluate("qa", assistant.ask, questions, texts, checker, assistant.settings.top_k)
+    return questions, texts, result
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(300)
+def test_small_eval_meets_floors(small_eval):
+    _, _, result = small_eval
+    m = result.metrics
+    table = "\n".join(f"{s.id}: {'right' if s.correct else 'WRONG'} {s.answer}" for s in result.scores)
+    assert m["citation_exactness"] == 1.0, table
+    assert m["answer_correctness"] >= 0.75, table
+    assert m["abstention_recall"] >= 0.5, table
+    assert m["false_refusal_rate"] <= 0.25, table
+    assert m["citation_recall"] >= 0.75, table
+    assert m["evidence_recall"] >= 0.5, table
+    assert m["retrieval_recall_at_k"] >= 0.75, table
+
+
+@pytest.mark.integration
+def test_pytest_helpers_on_real_answers(small_eval, assistant):
+    questions, texts, result = small_eval
+    answers = {q.id: a for q, a in zip(questions, result.answers)}
+    q = next(q for q in questions if q.id == "dev-01")
+    assert_cited(
+        answers["dev-01"],
+        evidence=[{"source": e.source, "quote": e.quote} for e in q.evidence],
+        expected=list(q.expected),
+        texts=texts,
+        checker=assistant.checker,
+    )
+    assert_abstains(answers["dev-12"])
