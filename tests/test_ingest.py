@@ -1,0 +1,122 @@
+"""Ingestion with the real embedding model and a real (embedded) Chroma."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qa.ingest import Ingestor
+from qa.settings import Settings
+from qa.store import Store
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def _pdf(path: Path, lines: list[str]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["pdf.fonttype"] = 42  # TrueType, so the text can be extracted again
+    fig = plt.figure(figsize=(8.5, 11))
+    for i, line in enumerate(lines):
+        fig.text(0.1, 0.9 - i * 0.05, line, fontsize=11)
+    fig.savefig(path)
+    plt.close(fig)
+
+
+@pytest.fixture()
+def store_and_ingestor(tmp_path, embedder):
+    settings = Settings(index_dir=tmp_path / "index")
+    store = Store(settings.index_dir, settings.collection, embedder.name)
+    return store, Ingestor(settings, store, embedder)
+
+
+@pytest.mark.integration
+def test_formats_offsets_and_bad_files(tmp_path, store_and_ingestor):
+    store, ingestor = store_and_ingestor
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    shutil.copy(SEEDS / "000_64f02bec46151ae5.txt", docs / "article.txt")
+    (docs / "sub" / "article.txt").write_text("Same name, other folder. The harbour reopened in May.")
+    (docs / "notes.md").write_text("# Harbour notes\n\nThe harbour has 12 cranes. It opened in 1901.\n")
+    (docs / "page.html").write_text(
+        "<html><head><title>Port news</title><script>var x=1;</script></head>"
+        "<body><nav>Home | About</nav><h1>Port news</h1><p>The port handled 4 million tonnes in 2023.</p></body></html>"
+    )
+    (docs / "legacy.txt").write_bytes("The fee is £5 per day.".encode("cp1252"))
+    (docs / "blob.txt").write_bytes(b"\x00\x01\x02binary")
+    (docs / "data.csv").write_text("a,b\n1,2\n")
+    (docs / "empty.txt").write_text("   \n")
+    _pdf(docs / "report.pdf", ["Annual report.", "The lighthouse was built in 1888."])
+
+    report = ingestor.ingest([docs])
+
+    skipped = {Path(p).name: reason for p, reason in report.skipped}
+    assert set(skipped) == {"blob.txt", "data.csv", "empty.txt"}
+    assert "binary" in skipped["blob.txt"] and "unsupported" in skipped["data.csv"]
+    assert report.documents == 6
+    by_name = {Path(d.path).name + ("/sub" if "sub" in d.path else ""): d for d in store.documents()}
+    assert len(by_name) == 6, "same file name in two folders must be two documents"
+    assert by_name["page.html"].title == "Port news"
+    assert by_name["notes.md"].title == "Harbour notes"
+    texts = store.texts([d.doc_id for d in store.documents()])
+    assert "£5" in texts[by_name["legacy.txt"].doc_id]
+    assert "lighthouse was built in 1888" in texts[by_name["report.pdf"].doc_id]
+    assert "var x" not in texts[by_name["page.html"].doc_id]
+    for p in store.all_passages():
+        assert texts[p.doc_id][p.start : p.end] == p.text
+        for s, e in p.sentences:
+            assert p.start <= s < e <= p.end
+
+
+@pytest.mark.integration
+def test_reingest_skips_replaces_and_removes(tmp_path, store_and_ingestor):
+    store, ingestor = store_and_ingestor
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (docs / name).write_text(f"Document {name} says the river is {len(name)} metres deep.")
+    first = ingestor.ingest([docs])
+    assert len(first.added) == 3
+    ids_before = {p.passage_id for p in store.all_passages()}
+
+    second = ingestor.ingest([docs])
+    assert len(second.unchanged) == 3 and second.passages == 0
+    assert {p.passage_id for p in store.all_passages()} == ids_before  # deterministic ids
+
+    (docs / "a.txt").write_text("Document a now says the lake is frozen.")
+    (docs / "c.txt").unlink()
+    third = ingestor.ingest([docs])
+    assert [Path(s).name for s in third.updated] == ["a.txt"]
+    assert [Path(s).name for s in third.removed] == ["c.txt"]
+    assert len(third.unchanged) == 1
+    texts = " ".join(p.text for p in store.all_passages())
+    assert "frozen" in texts and "c.txt" not in texts
+    assert "river" in texts  # b.txt untouched
+    assert "3 documents" not in third.summary() and "removed" in third.summary()
+
+
+@pytest.mark.integration
+def test_unreadable_file_is_skipped_not_fatal(tmp_path, store_and_ingestor):
+    store, ingestor = store_and_ingestor
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "ok.txt").write_text("Readable text about tides.")
+    (docs / "dangling.txt").symlink_to(tmp_path / "gone.txt")  # listed, but cannot be opened
+    report = ingestor.ingest([docs])
+    assert report.documents == 1
+    assert [Path(p).name for p, _ in report.skipped] == ["dangling.txt"]
+    assert "could not be read" in report.skipped[0][1]
+
+
+@pytest.mark.integration
+def test_oversized_file_is_skipped(tmp_path, embedder):
+    settings = Settings(index_dir=tmp_path / "index", max_file_mb=0.001)
+    store = Store(settings.index_dir, settings.collection, embedder.name)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "big.txt").write_text("word " * 1000)
+    report = Ingestor(settings, store, embedder).ingest([docs])
+    assert report.documents == 0 and "limit" in report.skipped[0][1]
