@@ -206,5 +206,27 @@ def eval_(
     raise typer.Exit(code)
 
 
+@app.command()
+def bench(
+    questions: Annotated[Path, typer.Option(help="JSONL questions to time.")] = Path("tests/data/dev.jsonl"),
+    corpus: Annotated[list[Path] | None, typer.Option(help="Folders to time ingestion on (default: seeds/).")] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+) -> None:
+    """Time ingestion and answers on this machine; print p50/p95 and the machine."""
+    _setup_logging(verbose)
+    from qa.errors import QAError
+
+    settings = _settings()
+    try:
+        from qa import bench as bench_module
+
+        results = bench_module.run(settings, questions, list(corpus or []), limit)
+    except QAError as exc:
+        raise _fail(exc) from None
+    typer.echo(json.dumps(results) if json_out else bench_module.render(results))
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -151,7 +151,7 @@ class HostedLLM:
                     **({"response_format": response_format} if response_format else {}),
                 )
                 return _collect(_deltas(stream), on_token, self.settings.llm_timeout_s, f"The LLM at {url}")
-            except openai.BadRequestError as exc:
+            except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
                 if response_format is not None and self._format_index < len(self._FORMATS) - 1:
                     log.info("%s rejected response_format %s; trying the next form", url, response_format["type"])
                     self._format_index += 1

@@ -36,6 +36,7 @@ def settings(tmp_path_factory):
         index_dir=tmp_path_factory.mktemp("index"),
         seeds_dir=ROOT / "seeds",
         model_dir=ROOT / "models",
+        llm_timeout_s=600,
     )
 
 
