@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml Makefile scripts/llama-cmake-args.sh
 
 run: install
 	$(BIN)/qa ingest
-	$(BIN)/qa ask "$(QUESTION)"
+	$(BIN)/qa chat
 
 # Headless Chromium for the browser tests, from Debian's packages.
 browser:
