@@ -1,0 +1,283 @@
+"""HTML for the chat UI: conversation, sources panel and article viewer.
+
+Pure functions from answers (as `Answer.to_dict()` dicts) to HTML strings, so
+they are tested without a browser. Every piece of document or user text goes
+through `esc()`. Citation markers are `<a class="cite" data-turn=T data-n=N>`:
+the page's script sends (T, N) back to the server, which looks the citation up
+in that session's conversation, so an old answer's [n] still opens its own quote.
+
+>>> "<b>" in render_conversation([{"question": "<b>hi</b>", "answer": None, "streaming": ""}])
+False
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+from qa.store import Document
+
+# Scripts for gr.HTML(js_on_load=...). They run once per component; clicks are
+# caught by delegation on the component's root, so re-rendered HTML needs no
+# re-binding. `trigger` sends the data to the server as gr.EventData.
+CITE_CLICK_JS = """
+element.addEventListener('click', (event) => {
+  const a = event.target.closest('a.cite');
+  if (!a || !element.contains(a)) return;
+  event.preventDefault();
+  trigger('click', {turn: Number(a.dataset.turn), n: Number(a.dataset.n)});
+});
+"""
+
+REVEAL_QUOTE_JS = """
+const reveal = () => {
+  const mark = element.querySelector('mark.quote');
+  if (!mark) return;
+  // Scroll the viewer's own box, not the page, so the chat stays where it was.
+  let box = mark.parentElement;
+  while (box && box !== document.body) {
+    const overflow = getComputedStyle(box).overflowY;
+    if ((overflow === 'auto' || overflow === 'scroll') && box.scrollHeight > box.clientHeight) break;
+    box = box.parentElement;
+  }
+  if (!box || box === document.body) {
+    mark.scrollIntoView({block: 'center'});
+    return;
+  }
+  const top = mark.getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop;
+  box.scrollTo({top: Math.max(0, top - box.clientHeight / 3)});
+};
+watch('value', reveal);
+reveal();
+"""
+
+# CSS for gr.HTML(css_template=...), scoped to the component by Gradio. These
+# strings pass through a JS template literal: no dollar-brace, backtick or backslash.
+CHAT_CSS = """
+text-align: left;
+.empty { color: var(--body-text-color-subdued); padding: 1em 0; }
+.turn { margin: 0 0 1.2em 0; }
+.q { font-weight: 600; margin-bottom: .35em; }
+.who { color: var(--body-text-color-subdued); font-weight: 400; margin-right: .4em; }
+.a { border-left: 3px solid var(--color-accent); padding: .4em .8em; border-radius: 4px; background: var(--background-fill-secondary); }
+.a.streaming { border-left-color: var(--border-color-primary); color: var(--body-text-color-subdued); }
+.a.abstained { border-left-color: #d97706; background: rgba(217, 119, 6, .08); }
+.a.error { border-left-color: #dc2626; background: rgba(220, 38, 38, .08); }
+.abstain-label { font-weight: 600; color: #b45309; }
+.reason { font-size: .9em; color: var(--body-text-color-subdued); margin: .2em 0 0 0; }
+.answer-text { margin: 0; }
+a.cite { position: relative; text-decoration: none; font-weight: 600; color: var(--color-accent); cursor: pointer; padding: 0 1px; }
+a.cite:hover, a.cite:focus { text-decoration: underline; }
+a.cite:hover::after, a.cite:focus::after {
+  content: attr(data-quote); pointer-events: none; text-align: left; position: absolute; left: 0; top: 1.5em; z-index: 20; width: 22em;
+  padding: .5em .7em; border-radius: 6px; font-weight: 400; font-size: .9em; white-space: normal;
+  background: var(--background-fill-primary); color: var(--body-text-color);
+  border: 1px solid var(--border-color-primary); box-shadow: 0 4px 12px rgba(0, 0, 0, .15);
+}
+.removed { font-size: .9em; margin-top: .4em; color: var(--body-text-color-subdued); }
+.removed del { color: var(--body-text-color-subdued); }
+.meta { font-size: .8em; color: var(--body-text-color-subdued); margin-top: .4em; }
+"""
+
+SOURCES_CSS = """
+text-align: left;
+.empty { color: var(--body-text-color-subdued); }
+h3 { margin: 0 0 .5em 0; font-size: 1em; }
+.source { margin-bottom: .8em; }
+.source-title { font-weight: 600; }
+.source-file { font-size: .8em; color: var(--body-text-color-subdued); font-family: var(--font-mono); }
+ul { margin: .3em 0 0 0; padding-left: 0; list-style: none; }
+li { margin: .25em 0; }
+a.cite { display: block; text-align: left; text-decoration: none; color: var(--body-text-color); cursor: pointer; padding: .2em .4em; border-radius: 4px; }
+a.cite:hover, a.cite.active { background: var(--background-fill-secondary); }
+a.cite b { color: var(--color-accent); }
+"""
+
+ARTICLE_CSS = """
+text-align: left;
+.empty { color: var(--body-text-color-subdued); }
+.article-head { margin-bottom: .5em; }
+.file { font-size: .8em; color: var(--body-text-color-subdued); font-family: var(--font-mono); }
+.note { font-size: .9em; color: #b45309; }
+.article-text { white-space: pre-wrap; line-height: 1.5; }
+mark.quote { background: #fde68a; color: #1f2937; padding: 1px 0; border-radius: 2px; }
+"""
+
+
+def esc(text: object) -> str:
+    """HTML-escape text for element content and attribute values.
+
+    >>> esc('<a href="x">&</a>')
+    '&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;'
+    """
+    return html.escape(str(text), quote=True)
+
+
+def doc_id_of(passage_id: str) -> str:
+    """The document a passage belongs to: passage ids are `doc_id:index:hash`.
+
+    >>> doc_id_of("3f2a9c:0004:1b2c3d4e")
+    '3f2a9c'
+    """
+    return passage_id.split(":", 1)[0]
+
+
+def seconds(answer: dict) -> str:
+    ms = (answer.get("timings") or {}).get("total_ms")
+    return f"{ms / 1000:.1f} s" if ms is not None else "time unknown"
+
+
+# Conversation ------------------------------------------------------------------
+
+
+def render_conversation(turns: list[dict]) -> str:
+    """The whole chat; each turn is {"question", "answer" (dict or None), "streaming", "error"}."""
+    if not turns:
+        return (
+            '<div class="empty">Ask a question about your documents. Every sentence of an answer '
+            "cites its source: hover over a [n] to read the quote, click it to open the article there.</div>"
+        )
+    return "\n".join(render_turn(i, t) for i, t in enumerate(turns))
+
+
+def render_turn(index: int, turn: dict) -> str:
+    question = f'<div class="q"><span class="who">You</span>{esc(turn["question"])}</div>'
+    answer = turn.get("answer")
+    if turn.get("error"):
+        body = f'<div class="a error"><strong>Could not answer.</strong> {esc(turn["error"])}</div>'
+    elif answer is None:
+        partial = turn.get("streaming") or ""
+        body = (
+            f'<div class="a streaming"><p class="answer-text">{esc(partial)} …</p></div>'
+            if partial
+            else '<div class="a streaming"><p class="answer-text">Searching the documents …</p></div>'
+        )
+    else:
+        body = render_answer(index, answer)
+    return f'<div class="turn" id="turn-{index}" data-turn="{index}">{question}{body}</div>'
+
+
+def render_answer(turn: int, answer: dict) -> str:
+    """One finished answer: cited sentences, removed-sentence notes, model and time.
+
+    >>> a = {"abstained": False, "model": "m", "timings": {"total_ms": 1500}, "citations": [
+    ...     {"n": 1, "quote": "300 <men>", "title": "T", "source": "s.txt"}],
+    ...     "sentences": [{"text": "300 came.", "citations": [1], "supported": True},
+    ...                   {"text": "All died.", "citations": [], "supported": False, "reason": "no support"}]}
+    >>> print(render_answer(0, a))  # doctest: +NORMALIZE_WHITESPACE
+    <div class="a answered"><p class="answer-text">300 came.<a class="cite" href="#" role="button"
+     data-turn="0" data-n="1" data-quote="“300 &lt;men&gt;” — T" aria-label="Source 1: 300 &lt;men&gt;">[1]</a></p>
+    <div class="removed">Removed, not supported by its sources: <del>All died.</del> (no support)</div>
+    <div class="meta">m · 1.5 s</div></div>
+    """
+    meta = f'<div class="meta">{esc(answer.get("model", ""))} · {seconds(answer)}'
+    search = answer.get("search_question") or ""
+    if search and search != answer.get("question", search):
+        meta += f" · searched for “{esc(search)}”"
+    meta += "</div>"
+    removed = "".join(
+        '<div class="removed">Removed, not supported by its sources: '
+        f'<del>{esc(s["text"])}</del> ({esc(s.get("reason") or "no reason given")})</div>'
+        for s in answer.get("sentences", [])
+        if not s.get("supported")
+    )
+    if answer.get("abstained"):
+        reason = answer.get("abstain_reason") or ""
+        return (
+            '<div class="a abstained"><div class="abstain-label">No answer from the documents</div>'
+            f'<p class="answer-text">{esc(answer.get("text", ""))}</p>'
+            + (f'<p class="reason">{esc(reason)}</p>' if reason else "")
+            + f"{removed}{meta}</div>"
+        )
+    by_n = {c["n"]: c for c in answer.get("citations", [])}
+    parts = []
+    for s in answer.get("sentences", []):
+        if s.get("supported"):
+            parts.append(esc(s["text"]) + "".join(_cite_link(turn, by_n[n]) for n in s["citations"] if n in by_n))
+    return f'<div class="a answered"><p class="answer-text">{" ".join(parts)}</p>\n{removed}\n{meta}</div>'
+
+
+def _cite_link(turn: int, c: dict) -> str:
+    tip = f"“{c['quote']}” — {c.get('title') or c.get('source', '')}"
+    return (
+        f'<a class="cite" href="#" role="button" data-turn="{turn}" data-n="{c["n"]}" '
+        f'data-quote="{esc(tip)}" aria-label="Source {c["n"]}: {esc(c["quote"])}">[{c["n"]}]</a>'
+    )
+
+
+# Sources panel -----------------------------------------------------------------
+
+
+def render_sources(turn: int | None, answer: dict | None, active: int | None = None) -> str:
+    """The articles an answer cites, each with title, file and its quotes (click to open)."""
+    if answer is None or turn is None:
+        return '<div class="empty">The sources of an answer appear here. Click one to open the article at its quote.</div>'
+    if answer.get("abstained") or not answer.get("citations"):
+        return f'<div class="empty">Answer {turn + 1} cites nothing: the documents did not answer it.</div>'
+    groups: dict[str, list[dict]] = {}
+    for c in answer["citations"]:
+        groups.setdefault(c["source"], []).append(c)
+    out = [f"<h3>Sources of answer {turn + 1}</h3>"]
+    for source, cites in groups.items():
+        items = "".join(
+            f'<li><a class="cite{" active" if c["n"] == active else ""}" href="#" data-turn="{turn}" '
+            f'data-n="{c["n"]}"><b>[{c["n"]}]</b> “{esc(c["quote"])}”</a></li>'
+            for c in cites
+        )
+        title = cites[0].get("title") or source
+        out.append(
+            f'<div class="source"><div class="source-title">{esc(title)}</div>'
+            f'<div class="source-file">{esc(source)}</div><ul>{items}</ul></div>'
+        )
+    return "\n".join(out)
+
+
+# Article viewer ----------------------------------------------------------------
+
+
+def render_article(citation: dict, doc: Document | None) -> str:
+    """The full article with the citation's span marked; a note instead when it no longer matches.
+
+    >>> d = Document("d", "/a.txt", "a.txt", "A & B", "x", 1, "One <two> three.")
+    >>> c = {"n": 2, "start": 4, "end": 9, "quote": "<two>", "source": "a.txt", "title": "A & B"}
+    >>> render_article(c, d).split('article-text">')[1]
+    'One <mark class="quote" id="qa-quote" data-n="2">&lt;two&gt;</mark> three.</div></div>'
+    """
+    title = citation.get("title") or citation.get("source", "")
+    head = (
+        f'<div class="article-head"><strong>[{citation["n"]}] {esc(title)}</strong>'
+        f'<div class="file">{esc(citation["source"])} · characters {citation["start"]}–{citation["end"]}</div></div>'
+    )
+    if doc is None:
+        return (
+            f'<div class="article">{head}<p class="note">This article is no longer in the index. '
+            f"The quote was: “{esc(citation['quote'])}”</p></div>"
+        )
+    text, start, end = doc.text, citation["start"], citation["end"]
+    if not (0 <= start <= end <= len(text)) or text[start:end] != citation["quote"]:
+        return (
+            f'<div class="article">{head}<p class="note">The article changed after this answer, so the quote '
+            f"cannot be marked. It was: “{esc(citation['quote'])}”</p>"
+            f'<div class="article-text">{esc(text)}</div></div>'
+        )
+    return (
+        f'<div class="article">{head}<div class="article-text">{esc(text[:start])}'
+        f'<mark class="quote" id="qa-quote" data-n="{citation["n"]}">{esc(text[start:end])}</mark>'
+        f"{esc(text[end:])}</div></div>"
+    )
+
+
+EMPTY_ARTICLE = '<div class="empty">Click a citation to read the article it quotes.</div>'
+
+
+# Documents tab -----------------------------------------------------------------
+
+
+def document_rows(documents: Iterable[Document]) -> list[list]:
+    """Rows for the documents table: title, file, passages."""
+    return [[d.title or d.source, d.source, d.passages] for d in documents]
+
+
+def document_choices(documents: Iterable[Document]) -> list[tuple[str, str]]:
+    """(label, doc_id) pairs for the remove dropdown."""
+    return [(f"{d.title or d.source} — {d.source}", d.doc_id) for d in documents]

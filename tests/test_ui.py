@@ -1,0 +1,543 @@
+"""The chat UI: HTML rendering and follow-up rewriting (pure), then the app itself.
+
+The app runs in-process on a free port. Integration tests drive it with
+gradio_client against the real models (the session `assistant`); browser
+tests drive it with headless Debian Chromium, both with the real models and
+with a scripted LLM (which needs no model time, so the conversation it plays
+is exactly known).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from qa import ui_render as render
+from qa.documents import reindex_paths, remove_upload, safe_filename, save_upload, uploads_dir
+from qa.errors import IngestError, LLMUnavailable
+from qa.followup import MAX_TURNS, build_messages, parse_reply, standalone_question
+from qa.llm import FakeLLM
+from qa.store import Document
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+DAMASCUS = "How many Iranian and Iraqi fighters had arrived to defend Damascus?"
+
+
+def answer_dict(**overrides) -> dict:
+    base = {
+        "question": "How many?",
+        "text": "About 7,000 arrived.[1]",
+        "sentences": [{"text": "About 7,000 arrived.", "citations": [1], "supported": True, "score": 1.0, "reason": ""}],
+        "citations": [
+            {"n": 1, "passage_id": "doc1:0001:abcd", "source": "seeds/a.txt", "title": "Fighters", "start": 4,
+             "end": 27, "quote": "7,000 <fighters> & more"}
+        ],
+        "abstained": False,
+        "model": "qwen-test",
+        "timings": {"total_ms": 9876.0},
+        "abstain_reason": "",
+        "search_question": "How many?",
+    }
+    base.update(overrides)
+    return base
+
+
+# Rendering --------------------------------------------------------------------
+
+
+def test_question_and_quote_are_escaped():
+    turn = {"question": "<script>alert(1)</script>", "answer": answer_dict(), "streaming": "", "error": ""}
+    html = render.render_conversation([turn])
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "7,000 &lt;fighters&gt; &amp; more" in html  # the quote, in the hover text
+    assert "<fighters>" not in html
+
+
+def test_citation_link_carries_turn_number_and_exact_quote():
+    html = render.render_answer(3, answer_dict())
+    assert 'data-turn="3"' in html and 'data-n="1"' in html
+    assert "[1]</a>" in html
+    assert 'aria-label="Source 1: 7,000 &lt;fighters&gt; &amp; more"' in html
+
+
+def test_answer_shows_model_time_and_search_question():
+    html = render.render_answer(0, answer_dict(search_question="How many fighters arrived in Damascus?"))
+    assert "qwen-test · 9.9 s" in html
+    assert "searched for “How many fighters arrived in Damascus?”" in html
+    assert "searched for" not in render.render_answer(0, answer_dict())
+
+
+def test_removed_sentence_is_shown_struck_with_its_reason():
+    sentences = answer_dict()["sentences"] + [
+        {"text": "Purple <elephants> flew.", "citations": [], "supported": False, "score": 0.1,
+         "reason": "Purple not in the cited text"}
+    ]
+    html = render.render_answer(0, answer_dict(sentences=sentences))
+    assert '<div class="removed">Removed, not supported by its sources: <del>Purple &lt;elephants&gt; flew.</del>' in html
+    assert "(Purple not in the cited text)" in html
+    answer_text = html.split('<p class="answer-text">')[1].split("</p>")[0]
+    assert "Purple" not in answer_text
+
+
+def test_abstention_is_styled_apart_with_its_reason():
+    html = render.render_answer(
+        0, answer_dict(abstained=True, text="The documents do not say.", citations=[], sentences=[],
+                       abstain_reason="Nothing in the documents is close to <this>.")
+    )
+    assert 'class="a abstained"' in html and 'class="a answered"' not in html
+    assert "No answer from the documents" in html
+    assert "Nothing in the documents is close to &lt;this&gt;." in html
+    assert "a class=\"cite\"" not in html
+    assert "cites nothing" in render.render_sources(0, answer_dict(abstained=True, citations=[]))
+
+
+def test_streaming_and_error_turns():
+    streaming = render.render_turn(0, {"question": "q", "answer": None, "streaming": "Seven <thousand>", "error": ""})
+    assert "Seven &lt;thousand&gt; …" in streaming and 'class="a streaming"' in streaming
+    waiting = render.render_turn(0, {"question": "q", "answer": None, "streaming": "", "error": ""})
+    assert "Searching the documents" in waiting
+    error = render.render_turn(0, {"question": "q", "answer": None, "streaming": "x", "error": "The LLM <failed>."})
+    assert 'class="a error"' in error and "The LLM &lt;failed&gt;." in error
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "marked"),
+    [
+        ("One <two> three.", 4, 9, "&lt;two&gt;"),
+        ("Été à Paris: «Déjà vu».", 14, 21, "Déjà vu"),  # offsets are characters, not bytes
+        ("abc", 0, 3, "abc"),
+        ("abc", 3, 3, ""),
+    ],
+)
+def test_article_marks_exactly_the_cited_span(text, start, end, marked):
+    doc = Document("d", "/x/a.txt", "a.txt", "A", "sha", 1, text)
+    c = {"n": 1, "start": start, "end": end, "quote": text[start:end], "source": "a.txt", "title": "A"}
+    html = render.render_article(c, doc)
+    assert f'<mark class="quote" id="qa-quote" data-n="1">{marked}</mark>' in html
+    body = html.split('class="article-text">')[1]
+    assert body.startswith(render.esc(text[:start]))
+
+
+def test_article_that_changed_or_vanished_gets_a_note_not_a_wrong_mark():
+    c = {"n": 2, "start": 0, "end": 5, "quote": "Hello", "source": "a.txt", "title": "A"}
+    changed = render.render_article(c, Document("d", "/a", "a.txt", "A", "s", 1, "Howdy <all>"))
+    assert "<mark" not in changed and "changed after this answer" in changed and "Howdy &lt;all&gt;" in changed
+    out_of_range = render.render_article({**c, "end": 99}, Document("d", "/a", "a.txt", "A", "s", 1, "Hello"))
+    assert "<mark" not in out_of_range
+    gone = render.render_article(c, None)
+    assert "no longer in the index" in gone and "Hello" in gone
+
+
+def test_sources_panel_groups_quotes_by_article():
+    citations = [
+        {"n": 1, "passage_id": "d1:0:x", "source": "a.txt", "title": "Alpha", "start": 0, "end": 1, "quote": "q1"},
+        {"n": 2, "passage_id": "d2:0:y", "source": "b.txt", "title": "", "start": 0, "end": 1, "quote": "q<2>"},
+        {"n": 3, "passage_id": "d1:1:z", "source": "a.txt", "title": "Alpha", "start": 2, "end": 3, "quote": "q3"},
+    ]
+    html = render.render_sources(4, answer_dict(citations=citations), active=3)
+    assert html.count('class="source"') == 2
+    assert "Sources of answer 5" in html
+    assert html.index("q1") < html.index("q3") < html.index("b.txt")
+    assert 'class="cite active" href="#" data-turn="4" data-n="3"' in html
+    assert "q&lt;2&gt;" in html
+    assert "appear here" in render.render_sources(None, None)
+
+
+def test_doc_id_of_passage_id():
+    assert render.doc_id_of("3f2a9c0d:0012:deadbeef") == "3f2a9c0d"
+
+
+def test_document_rows_and_choices():
+    docs = [Document("id1", "/p/a.txt", "p/a.txt", "Title A", "s", 7), Document("id2", "/p/b.txt", "p/b.txt", "", "s", 2)]
+    assert render.document_rows(docs) == [["Title A", "p/a.txt", 7], ["p/b.txt", "p/b.txt", 2]]
+    assert render.document_choices(docs)[0] == ("Title A — p/a.txt", "id1")
+
+
+# Follow-up rewriting ----------------------------------------------------------
+
+
+def test_followup_without_history_does_not_call_the_llm():
+    llm = FakeLLM([])
+    assert standalone_question(llm, "How many fighters?", []) == "How many fighters?"
+    assert llm.calls == []
+
+
+def test_followup_is_rewritten_from_the_conversation():
+    llm = FakeLLM(['{"question": "How many fighters did Iraq send into Syria?"}'])
+    history = [("Who sent fighters into Syria?", "Iraq sent fighters [1].")]
+    assert standalone_question(llm, "How many did they send?", history) == "How many fighters did Iraq send into Syria?"
+    user = llm.calls[0][1]["content"]
+    assert "User: Who sent fighters into Syria?" in user
+    assert "Assistant: Iraq sent fighters." in user  # citation markers are not conversation
+    assert user.endswith("Last question: How many did they send?")
+
+
+@pytest.mark.parametrize("reply", ["not json", '{"question": ""}', '{"question": 3}', '["x"]', '{"question": "' + "x" * 400 + '"}'])
+def test_followup_falls_back_to_the_question_on_a_bad_reply(reply):
+    assert standalone_question(FakeLLM([reply]), "And then?", [("q", "a")]) == "And then?"
+
+
+def test_followup_falls_back_when_the_llm_fails():
+    class Broken:
+        name = "broken"
+
+        def chat(self, messages, schema=None, on_token=None):
+            raise LLMUnavailable("down")
+
+    assert standalone_question(Broken(), "And then?", [("q", "a")]) == "And then?"
+
+
+def test_followup_keeps_only_recent_turns():
+    history = [(f"question {i}", f"answer {i}") for i in range(MAX_TURNS + 2)]
+    user = build_messages("next?", history)[1]["content"]
+    assert "question 0" not in user and f"question {MAX_TURNS + 1}" in user
+    assert parse_reply('{"question": "  Who   won? "}') == "Who won?"
+
+
+# Uploads ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [
+        ("report.txt", "report.txt"),
+        ("../../etc/passwd.md", "passwd.md"),
+        ("..\\..\\win.ini.HTML", "win.ini.html"),
+        ("/abs/path/Été 2015 (final).PDF", "Ete_2015_final.pdf"),
+        (".bashrc.txt", "bashrc.txt"),
+        ("....", "upload"),
+        ("a b;rm -rf *.txt", "a_b_rm_-rf.txt"),
+        ("noext", "noext"),
+    ],
+)
+def test_safe_filename(name, safe):
+    assert safe_filename(name) == safe
+
+
+def test_save_upload_never_overwrites_and_reuses_identical_files(tmp_path):
+    folder = tmp_path / "uploads"
+    first, second, same = tmp_path / "1.txt", tmp_path / "2.txt", tmp_path / "3.txt"
+    first.write_text("first version")
+    second.write_text("second version")
+    same.write_text("first version")
+    a = save_upload(first, "news.txt", folder, max_mb=1)
+    b = save_upload(second, "news.txt", folder, max_mb=1)
+    c = save_upload(same, "../news.txt", folder, max_mb=1)
+    assert (a.name, b.name, c) == ("news.txt", "news-2.txt", a)
+    assert a.read_text() == "first version" and b.read_text() == "second version"
+    assert {p.name for p in folder.iterdir()} == {"news.txt", "news-2.txt"}
+
+
+def test_save_upload_refuses_unsupported_and_oversized_files(tmp_path):
+    exe, big = tmp_path / "x.exe", tmp_path / "big.txt"
+    exe.write_bytes(b"MZ")
+    big.write_bytes(b"x" * 2048)
+    with pytest.raises(IngestError, match="unsupported type '.exe'"):
+        save_upload(exe, "x.exe", tmp_path / "u", max_mb=1)
+    with pytest.raises(IngestError, match="over the 0.001 MB limit"):
+        save_upload(big, "big.txt", tmp_path / "u", max_mb=0.001)
+    assert not (tmp_path / "u").exists()
+
+
+def test_reindex_reads_folders_whole_and_other_files_alone(tmp_path):
+    from qa.settings import Settings
+
+    seeds, elsewhere = tmp_path / "seeds", tmp_path / "elsewhere"
+    seeds.mkdir()
+    elsewhere.mkdir()
+    (seeds / "a.txt").write_text("a")
+    (elsewhere / "b.txt").write_text("b")
+    settings = Settings(seeds_dir=seeds, index_dir=tmp_path / "index")
+    docs = [
+        Document("1", str((seeds / "a.txt").resolve()), "a", "", "s", 1),
+        Document("2", str((elsewhere / "b.txt").resolve()), "b", "", "s", 1),
+        Document("3", str(tmp_path / "gone.txt"), "gone", "", "s", 1),
+    ]
+    assert reindex_paths(settings, docs) == [seeds, (elsewhere / "b.txt").resolve()]
+    uploads_dir(settings).mkdir(parents=True)
+    assert uploads_dir(settings) in reindex_paths(settings, docs)
+
+
+def test_remove_deletes_only_files_inside_the_uploads_folder(tmp_path):
+    from qa.settings import Settings
+
+    settings = Settings(index_dir=tmp_path / "index")
+    uploaded = uploads_dir(settings) / "a.txt"
+    uploaded.parent.mkdir(parents=True)
+    uploaded.write_text("a")
+    outside = tmp_path / "b.txt"
+    outside.write_text("b")
+    assert remove_upload(Document("1", str(uploaded.resolve()), "a", "", "s", 1), settings)
+    assert not remove_upload(Document("2", str(outside.resolve()), "b", "", "s", 1), settings)
+    assert not uploaded.exists() and outside.exists()
+
+
+# App helpers ------------------------------------------------------------------
+
+
+def test_example_questions_come_from_the_dev_set(tmp_path):
+    from qa.ui import GENERIC_EXAMPLES, example_questions
+
+    rows = [{"question": f"q{i}", "answerable": i != 1} for i in range(6)]
+    path = tmp_path / "dev.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    assert example_questions(path) == ["q0", "q2", "q3", "q1"]
+    assert example_questions(tmp_path / "missing.jsonl") == GENERIC_EXAMPLES
+
+
+def test_login_comes_from_both_variables_or_none(monkeypatch):
+    from qa.errors import QAError
+    from qa.ui import login_from_env
+
+    monkeypatch.delenv("QA_UI_USER", raising=False)
+    monkeypatch.delenv("QA_UI_PASSWORD", raising=False)
+    assert login_from_env() is None
+    monkeypatch.setenv("QA_UI_USER", "ann")
+    with pytest.raises(QAError, match="both"):
+        login_from_env()
+    monkeypatch.setenv("QA_UI_PASSWORD", "s3cret")
+    assert login_from_env() == ("ann", "s3cret")
+
+
+# The running app ----------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(assistant):
+    from qa.ui import build_app
+
+    port = free_port()
+    demo = build_app(assistant)
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
+    return demo, f"http://127.0.0.1:{port}/"
+
+
+@pytest.fixture(scope="module")
+def app_url(assistant):
+    demo, url = serve(assistant)
+    yield url
+    demo.close()
+
+
+class ScriptedLLM:
+    """Replies by kind of request (answer, follow-up rewrite, relevance verdict), each from its own queue."""
+
+    name = "scripted"
+
+    def __init__(self, answers: list[str], rewrites: list[str]) -> None:
+        self.answers, self.rewrites = list(answers), list(rewrites)
+        self.calls: list[str] = []
+
+    def chat(self, messages, schema=None, on_token=None) -> str:
+        props = (schema or {}).get("properties", {})
+        kind = "answer" if "sentences" in props else "rewrite" if "question" in props else "verdict"
+        self.calls.append(kind)
+        reply = {"answer": self.answers, "rewrite": self.rewrites}.get(kind, ['{"verdict": "yes"}'])
+        text = reply.pop(0) if kind != "verdict" else reply[0]
+        for i in range(0, len(text), 8):
+            if on_token:
+                on_token(text[i : i + 8])
+        return text
+
+
+@pytest.fixture
+def scripted_app(embedder, tmp_path):
+    """The app over its own index of seeds/ (uploads land in tmp_path), with a scripted LLM."""
+    from qa.assistant import Assistant
+    from qa.settings import Settings
+
+    settings = Settings(index_dir=tmp_path / "index", seeds_dir=ROOT / "seeds", model_dir=ROOT / "models")
+    llm = ScriptedLLM(
+        answers=[
+            json.dumps({"sentences": [
+                {"evidence": [1], "text": "Around 7,000 Iranian and Iraqi fighters have arrived in Syria."},
+                {"evidence": [1], "text": "Purple elephants guarded Damascus."},
+            ]}),
+            json.dumps({"sentences": [
+                {"evidence": [1], "text": "At least 300 fighters crossed late on Sunday, two Iraqi security sources said."}
+            ]}),
+        ],
+        rewrites=['{"question": "How many fighters did Iraq send into Syria, according to Iraqi security sources?"}'],
+    )
+    assistant = Assistant(settings, llm=llm, embedder=embedder)
+    assistant.ingest([settings.seeds_dir])
+    demo, url = serve(assistant)
+    yield url, assistant, llm
+    demo.close()
+
+
+@pytest.mark.integration
+def test_ask_api_returns_the_cli_json(app_url, assistant):
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    result = client.predict(DAMASCUS, api_name="/ask")
+    assert result["abstained"] is False, result.get("abstain_reason")
+    assert "7,000" in result["text"]
+    assert result["citations"]
+    for c in result["citations"]:
+        doc = assistant.store.document(render.doc_id_of(c["passage_id"]))
+        assert doc.text[c["start"] : c["end"]] == c["quote"]
+    assert set(result) >= {"question", "text", "sentences", "citations", "model", "timings", "evidence"}
+
+
+@pytest.mark.integration
+def test_ask_api_reports_a_bad_question_as_a_message(app_url):
+    from gradio_client import Client
+
+    with pytest.raises(Exception, match="question is empty"):
+        Client(app_url, verbose=False).predict("   ", api_name="/ask")
+
+
+# Browser ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.skip("Debian chromium and chromium-driver are not installed (`make browser` installs them)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="qa-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run", f"--user-data-dir={profile}", "--window-size=1400,1000",
+    ):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def _wait(driver, seconds=60):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, seconds)
+
+
+def _ask(driver, question: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as EC
+
+    box = _wait(driver).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#qa-question textarea")))
+    box.send_keys(question + Keys.ENTER)
+
+
+def _quote_in_view(driver) -> bool:
+    """The marked quote lies inside the viewer's visible box (scrolled into view)."""
+    return driver.execute_script(
+        """
+        const mark = document.querySelector('#qa-viewer mark.quote');
+        if (!mark) return false;
+        let box = mark.parentElement;
+        while (box && box !== document.body && !(box.scrollHeight > box.clientHeight &&
+               ['auto', 'scroll'].includes(getComputedStyle(box).overflowY))) box = box.parentElement;
+        const r = mark.getBoundingClientRect();
+        const b = (box && box !== document.body) ? box.getBoundingClientRect() : {top: 0, bottom: innerHeight};
+        return r.bottom > b.top && r.top < b.bottom;
+        """
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.integration
+def test_browser_answer_citation_opens_the_quote_in_the_article(app_url, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+
+    browser.get(app_url)
+    _ask(browser, DAMASCUS)
+    cite = _wait(browser, 240).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#qa-chat a.cite")))
+    chat = browser.find_element(By.ID, "qa-chat").text
+    assert "7,000" in chat
+    assert " s" in browser.find_element(By.CSS_SELECTOR, "#qa-chat .meta").text  # model and time
+    quote = cite.get_attribute("aria-label").split(": ", 1)[1]
+    cite.click()
+    mark = _wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "#qa-viewer mark.quote")))
+    assert " ".join(mark.text.split()) == " ".join(quote.split())
+    _wait(browser, 10).until(lambda d: _quote_in_view(d))
+    assert "Sources of answer 1" in browser.find_element(By.ID, "qa-sources").text
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert browser.save_screenshot(str(ARTIFACTS / "chat-citation.png"))
+
+
+@pytest.mark.browser
+@pytest.mark.integration
+def test_browser_follow_up_keeps_each_answer_its_own_citations(scripted_app, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+
+    url, assistant, llm = scripted_app
+    browser.get(url)
+    _ask(browser, DAMASCUS)
+    _wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#qa-chat a.cite[data-turn='0']")))
+    removed = browser.find_element(By.CSS_SELECTOR, "#turn-0 .removed").text
+    assert "Purple elephants guarded Damascus." in removed and "not supported" in removed
+    _ask(browser, "And how many did Iraq send?")
+    _wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#qa-chat a.cite[data-turn='1']")))
+    assert llm.calls.count("rewrite") == 1
+    second = browser.find_element(By.ID, "turn-1").text
+    assert "And how many did Iraq send?" in second  # the user's words are what is shown
+    assert "searched for “How many fighters did Iraq send into Syria" in second
+
+    # An old answer's [1] still opens that answer's own quote, and the newer one its own.
+    browser.find_element(By.CSS_SELECTOR, "#qa-chat a.cite[data-turn='0']").click()
+    _wait(browser).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "#qa-viewer mark.quote"), "7,000"))
+    assert "Sources of answer 1" in browser.find_element(By.ID, "qa-sources").text
+    browser.find_element(By.CSS_SELECTOR, "#qa-chat a.cite[data-turn='1']").click()
+    _wait(browser).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "#qa-viewer mark.quote"), "300 fighters"))
+    assert "Sources of answer 2" in browser.find_element(By.ID, "qa-sources").text
+
+    # A second visitor starts with an empty conversation.
+    browser.get(url)
+    _wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#qa-question textarea")))
+    assert browser.find_elements(By.CSS_SELECTOR, "#qa-chat .turn") == []
+
+
+@pytest.mark.browser
+@pytest.mark.integration
+def test_browser_upload_indexes_a_file_and_explains_a_bad_one(scripted_app, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+
+    url, assistant, _ = scripted_app
+    good, empty = tmp_path / "Harbour report.md", tmp_path / "empty.txt"
+    good.write_text("# Harbour report\n\nThe harbour of Tartus received 12 grain ships in May.\n", encoding="utf-8")
+    empty.write_text("   \n", encoding="utf-8")
+    browser.get(url)
+    _wait(browser).until(EC.element_to_be_clickable((By.XPATH, "//button[@role='tab'][contains(., 'Documents')]"))).click()
+    upload = _wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, "input[type=file][multiple]")))
+    upload.send_keys(f"{good}\n{empty}")
+    _wait(browser).until(EC.text_to_be_present_in_element((By.TAG_NAME, "body"), "Harbour report"))
+    browser.find_element(By.XPATH, "//button[contains(., 'Upload and index')]").click()
+    _wait(browser, 120).until(EC.text_to_be_present_in_element((By.TAG_NAME, "body"), "Indexed 1 documents"))
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "empty.txt has no text to index" in body  # the empty file, named, not a traceback
+    assert "Traceback" not in body
+    _wait(browser).until(EC.text_to_be_present_in_element((By.TAG_NAME, "body"), "Harbour_report.md"))
+    saved = uploads_dir(assistant.settings) / "Harbour_report.md"
+    assert saved.read_text(encoding="utf-8") == good.read_text(encoding="utf-8")
+    assert not (uploads_dir(assistant.settings) / "empty.txt").exists()  # not indexed, not kept
+    assert any(d.title == "Harbour report" for d in assistant.store.documents())
+    passages = assistant.retriever.retrieve("How many grain ships did Tartus receive?").passages
+    assert any("grain ships" in p.text for p, _ in passages)  # searchable at once
