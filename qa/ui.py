@@ -350,9 +350,7 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, open_b
     """Load the models, index seeds/ if the index is empty, and serve the UI until interrupted."""
     assistant = Assistant(settings)
     auth = login_from_env()
-    if assistant.store.count() == 0:
-        print(f"The index is empty; indexing {settings.seeds_dir}/ first.", file=sys.stderr)
-    report = assistant.ensure_index()
+    report = assistant.ensure_index()  # logs that it is indexing seeds/ when the index is empty
     if report is not None:
         print(f"Indexed {report.summary()}.", file=sys.stderr)
     print(f"Loading the model: {assistant.llm.name} ...", file=sys.stderr)
