@@ -49,9 +49,9 @@ def test_small_eval_meets_floors(small_eval):
 def test_pytest_helpers_on_real_answers(small_eval, assistant):
     questions, texts, result = small_eval
     answers = {q.id: a for q, a in zip(questions, result.answers)}
-    q = next(q for q in questions if q.id == "dev-01")
+    q = next(q for q in questions if q.id == "dev-05")
     assert_cited(
-        answers["dev-01"],
+        answers["dev-05"],
         evidence=[{"source": e.source, "quote": e.quote} for e in q.evidence],
         expected=list(q.expected),
         texts=texts,

@@ -9,7 +9,7 @@ from pathlib import Path
 from qa.eval.metrics import METRICS
 from qa.eval.questions import Question
 
-_RATE_FLOOR_NOTE = "citation_exactness must be 1.0: every quote is the stored text at its span"
+_EXACTNESS_NOTE = "citation_exactness must be 1.0: every quote is the stored text at its span"
 
 
 def fmt(name: str, value) -> str:
@@ -133,7 +133,7 @@ def write(folder: Path, results, questions: list[Question], checker_report, meta
         "",
         metrics_markdown(results),
         "",
-        f"↑ higher is better, ↓ lower is better. {_RATE_FLOOR_NOTE}. ALCE citation recall/precision are "
+        f"↑ higher is better, ↓ lower is better. {_EXACTNESS_NOTE}. ALCE citation recall/precision are "
         "averaged over answers that were not abstentions; the baseline's sentences are scored as written.",
         "",
     ]
@@ -184,7 +184,7 @@ def _charts(folder: Path, results, questions: list[Question]) -> list[Path]:
     import numpy as np
 
     paths = []
-    names = [n for n, (_, higher) in METRICS.items() if not n.endswith("_ms") and any(r.metrics.get(n) is not None for r in results)]
+    names = [n for n in METRICS if not n.endswith("_ms") and any(r.metrics.get(n) is not None for r in results)]
     fig, ax = plt.subplots(figsize=(10, 4.8))
     width = 0.8 / len(results)
     x = np.arange(len(names))
