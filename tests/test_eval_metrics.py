@@ -12,7 +12,7 @@ from qa.eval import metrics as m
 from qa.eval.questions import GoldEvidence, Question
 
 
-@pytest.mark.parametrize("module", ["qa.eval.metrics", "qa.eval.questions", "qa.eval.report", "qa.eval.support", "qa.verify"])
+@pytest.mark.parametrize("module", ["qa.eval.metrics", "qa.eval.questions", "qa.eval.report", "qa.eval.support", "qa.eval.baseline", "qa.verify"])
 def test_doctests(module):
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0

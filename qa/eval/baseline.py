@@ -40,6 +40,31 @@ _REFUSAL = re.compile(
 )
 
 
+_SOURCE_REF = re.compile(r"[\[(]?\b(?:Source (\d+)|Sources (\d+(?:\s*(?:,|and)\s*\d+)+))\b[\])]?")
+_ACCORDING_TO = re.compile(r"\b(?:according to|as (?:stated|mentioned|reported) in)\s+(\[\d+\]),?\s*", re.I)
+_TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
+
+
+def normalise_markers(reply: str) -> str:
+    """Citations as [n] markers inside the sentence they belong to.
+
+    Small models answer CitationQueryEngine's prompt with "[Source 2]",
+    "According to Source 1, ..." or a marker after the full stop; all are
+    citations of that source, so they are read as such.
+
+    >>> normalise_markers("According to Source 1, 300 crossed. [Source 2]")
+    '[1] 300 crossed [2].'
+    >>> normalise_markers("Seven died (Sources 1 and 3).")
+    'Seven died [1, 3].'
+    """
+    def ref(m: re.Match) -> str:
+        return "[" + ", ".join(re.findall(r"\d+", m.group(1) or m.group(2))) + "]"
+
+    text = _SOURCE_REF.sub(ref, reply)
+    text = _ACCORDING_TO.sub(lambda m: m.group(1) + " ", text)
+    return _TRAILING_MARKERS.sub(lambda m: " " + m.group(2).strip() + m.group(1), text)
+
+
 def chunk_text(node_text: str) -> str:
     """The chunk as the source text has it: CitationQueryEngine's "Source n:" header removed.
 
@@ -203,7 +228,7 @@ def to_answer(
         "prompt": "llama-index CITATION_QA_TEMPLATE",
         "search_question": question,
     }
-    drafts = parse_reply(reply, len(spans))
+    drafts = parse_reply(normalise_markers(reply), len(spans))
     if is_refusal(reply) or not drafts:
         return Answer(text=ABSTAIN_TEXT, sentences=[], citations=[], abstained=True,
                       abstain_reason=reply.strip() or "empty reply", **base)  # fmt: skip
