@@ -6,6 +6,7 @@ across calls. CLI, UI, harness and `qa.ask()` are thin adapters over it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -25,7 +26,7 @@ from qa.relevance import LLMJudge
 from qa.retrieve import Evidence, Retriever
 from qa.settings import Settings
 from qa.store import Store
-from qa.verify import LexicalChecker, SupportChecker, answers_question
+from qa.verify import LexicalChecker, SupportChecker, answers_question, expected_kind, matches_kind
 
 log = logging.getLogger(__name__)
 
@@ -143,17 +144,42 @@ class Assistant:
             timings["total_ms"] = _ms(started)
             return _abstain(base, timings, "Nothing in the documents is close to this question.")
 
-        t = time.perf_counter()
-        reply = self._generate(question, retrieval.evidence, on_text)
-        timings["generate_ms"] = _ms(t)
+        timings["generate_ms"] = timings["verify_ms"] = 0.0
+        answer = self._attempt(base, question, retrieval.evidence, on_text, timings)
+        kind = expected_kind(question)
+        if kind and not answer.abstained and not matches_kind(kind, _supported_text(answer), question):
+            # A vague answer ("hundreds") to a question asking for a number or a date: try once
+            # more on the evidence that states one; keep the vague answer if that fails.
+            focused = [e for e in retrieval.evidence if matches_kind(kind, e.text, question)]
+            if focused:
+                focused = [dataclasses.replace(e, n=i) for i, e in enumerate(focused, start=1)]
+                second = self._attempt(base, question, focused, on_text, timings)
+                if not second.abstained and matches_kind(kind, _supported_text(second), question):
+                    answer = second
 
         t = time.perf_counter()
-        drafts = parse_reply(reply, len(retrieval.evidence))
-        sentences = [self._verify(d, retrieval.evidence, question) for d in drafts]
-        answer = self._assemble(base, sentences, retrieval.evidence, question)
-        timings["verify_ms"] = _ms(t)
+        if not answer.abstained:
+            text = _supported_text(answer)
+            if not answers_question(question, text):
+                answer = _abstain(base, {}, "The supported sentences do not give what the question asks for.", answer.sentences)
+            elif self.settings.relevance_check and not LLMJudge(self.llm).answers(question, text):
+                answer = _abstain(
+                    base, {}, "The passages found are related but do not answer this exact question.", answer.sentences
+                )
+        timings["verify_ms"] += _ms(t)
         timings["total_ms"] = _ms(started)
         answer.timings = timings
+        return answer
+
+    def _attempt(self, base: dict, question: str, evidence: list[Evidence], on_text: OnText, timings: dict) -> Answer:
+        """One generation over `evidence`, verified and assembled; adds to timings."""
+        t = time.perf_counter()
+        reply = self._generate(question, evidence, on_text)
+        timings["generate_ms"] += _ms(t)
+        t = time.perf_counter()
+        sentences = [self._verify(d, evidence, question) for d in parse_reply(reply, len(evidence))]
+        answer = self._assemble(base, sentences, evidence)
+        timings["verify_ms"] += _ms(t)
         return answer
 
     def stream(self, question: str, **kwargs) -> Iterator[str | Answer]:
@@ -222,18 +248,13 @@ class Assistant:
                 cites = rest
         return AnswerSentence(draft.text, cites, True, verdict.score, reason or verdict.reason)
 
-    def _assemble(self, base: dict, sentences: list[AnswerSentence], evidence: list[Evidence], question: str) -> Answer:
+    def _assemble(self, base: dict, sentences: list[AnswerSentence], evidence: list[Evidence]) -> Answer:
         supported = [s for s in sentences if s.supported]
         if not supported:
             reason = "The model found no answer in the documents." if not sentences else (
                 "No sentence of the draft answer was supported by the passages it cited."
             )
             return _abstain(base, {}, reason, sentences)
-        answer_text = " ".join(s.text for s in supported)
-        if not answers_question(question, answer_text):
-            return _abstain(base, {}, "The supported sentences do not give what the question asks for.", sentences)
-        if self.settings.relevance_check and not LLMJudge(self.llm).answers(question, answer_text):
-            return _abstain(base, {}, "The passages found are related but do not answer this exact question.", sentences)
         by_n = {e.n: e for e in evidence}
         texts = self.store.texts([by_n[n].doc_id for s in supported for n in s.citations])
         numbering: dict[int, int] = {}
@@ -267,6 +288,10 @@ def _abstain(base: dict, timings: dict, reason: str, sentences: list[AnswerSente
         abstain_reason=reason,
         **base,
     )
+
+
+def _supported_text(answer: Answer) -> str:
+    return " ".join(s.text for s in answer.sentences if s.supported)
 
 
 def _evidence_dict(e: Evidence) -> dict:

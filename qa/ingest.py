@@ -51,7 +51,7 @@ class IngestReport:
             f"{self.documents} documents ({len(self.added)} new, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, {len(self.skipped)} skipped), "
             f"{self.passages} passages embedded in {self.seconds:.1f} s"
-            + (f" ({rate:.0f} passages/s)" if rate else "")
+            + (f" ({rate:.1f} passages/s)" if rate else "")
         )
 
     def to_dict(self) -> dict:

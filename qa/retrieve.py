@@ -8,15 +8,18 @@ precisely from short evidence, and prompt length is what costs time on a CPU.
 from __future__ import annotations
 
 import logging
+import math
 import threading
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
 from qa.embed import Embedder
-from qa.lexical import STOPWORDS, content_stems
+from qa.lexical import content_stems
 from qa.settings import Settings
 from qa.store import Passage, Store
+from qa.verify import expected_kind, matches_kind
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +68,7 @@ class LexicalIndex:
         self._retriever = None
         self._passages: list[Passage] = []
         self._revision = None
+        self._df: Counter[str] = Counter()
         self._lock = threading.Lock()
 
     def refresh(self, store: Store) -> None:
@@ -83,7 +87,15 @@ class LexicalIndex:
                 )
                 retriever = bm25s.BM25()
                 retriever.index(tokens, show_progress=False)
-            self._retriever, self._passages, self._revision = retriever, passages, revision
+            df: Counter[str] = Counter()
+            for p in passages:
+                df.update(content_stems(p.text))
+            self._retriever, self._passages, self._revision, self._df = retriever, passages, revision, df
+
+    def idf(self, stems: set[str]) -> dict[str, float]:
+        """Inverse document frequency of each stem over all passages (rare words weigh more)."""
+        n = len(self._passages)
+        return {t: math.log(1 + (n + 1) / (1 + self._df.get(t, 0))) for t in stems}
 
     def search(self, query: str, k: int) -> list[tuple[Passage, float]]:
         import bm25s
@@ -122,21 +134,30 @@ class Retriever:
 
     def _select_sentences(self, question: str, q_vec: np.ndarray, passages: list[Passage]) -> tuple[list[Evidence], float]:
         candidates: list[tuple[Passage, int, int, str]] = []
+        contexts: list[str] = []
         for p in passages:
+            previous = ""
             for s, e in p.sentences:
-                candidates.append((p, s, e, p.text[s - p.start : e - p.start]))
+                text = p.text[s - p.start : e - p.start]
+                candidates.append((p, s, e, text))
+                # A sentence often leans on the one before it ("At least 300 fighters..."
+                # after "Iraq sent hundreds of fighters to Syria"); score it in that context too.
+                contexts.append(f"{previous} {text}".strip())
+                previous = text
         if not candidates:
             return [], 0.0
-        vectors = self.embedder.encode([c[3] for c in candidates])
-        dense = vectors @ q_vec
-        q_terms = content_stems(question) - STOPWORDS
-        lexical = np.array([_overlap(q_terms, c[3]) for c in candidates], dtype=np.float32)
+        vectors = self.embedder.encode([c[3] for c in candidates] + contexts)
+        alone, in_context = vectors[: len(candidates)] @ q_vec, vectors[len(candidates) :] @ q_vec
+        dense = np.maximum(alone, 0.5 * (alone + in_context))
+        weights = self.lexical.idf(content_stems(question))
+        lexical = np.array([weighted_overlap(weights, c[3]) for c in candidates], dtype=np.float32)
+        kind = expected_kind(question)
+        typed = np.array([0.1 * matches_kind(kind, c[3], question) for c in candidates], dtype=np.float32)
         # Rank within the fused passage order too, so a strong passage's sentences are not all lost.
         rank_prior = np.array([1.0 / (1 + passages.index(c[0])) for c in candidates], dtype=np.float32)
-        score = dense + 0.3 * lexical + 0.05 * rank_prior
-        order = np.argsort(-score)[: self.settings.evidence_sentences]
+        score = dense + 0.5 * lexical + typed + 0.05 * rank_prior
         # Best first: a small model leans towards the first items it reads.
-        chosen = order.tolist()
+        chosen = np.argsort(-score)[: self.settings.evidence_sentences].tolist()
         evidence = [
             Evidence(
                 n=n,
@@ -151,11 +172,16 @@ class Retriever:
             )
             for n, i in enumerate(chosen, start=1)
         ]
-        return evidence, float(dense.max())
+        return evidence, float(alone.max())
 
 
-def _overlap(q_terms: set[str], sentence: str) -> float:
-    """Share of the question's content stems that occur in the sentence."""
-    if not q_terms:
+def weighted_overlap(weights: dict[str, float], sentence: str) -> float:
+    """IDF-weighted share of the question's content stems found in the sentence.
+
+    >>> weighted_overlap({"secur": 3.0, "fighter": 1.0}, "two security sources said")
+    0.75
+    """
+    total = sum(weights.values())
+    if not total:
         return 0.0
-    return len(q_terms & content_stems(sentence)) / len(q_terms)
+    return sum(w for stem_, w in weights.items() if stem_ in content_stems(sentence)) / total

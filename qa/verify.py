@@ -210,6 +210,19 @@ def expected_kind(question: str) -> str | None:
     return None
 
 
+def matches_kind(kind: str | None, text: str, question: str) -> bool:
+    """True when text holds the kind of answer asked for: a number, or a time.
+
+    >>> matches_kind("number", "At least 300 fighters", "How many?"), matches_kind("number", "hundreds", "")
+    (True, False)
+    """
+    if kind is None:
+        return False
+    if numbers(text) - numbers(question):
+        return True
+    return kind == "time" and bool(_MONTHS & set(words(text)))
+
+
 def answers_question(question: str, answer_text: str) -> bool:
     """False when the question asks for a number or a time and the answer gives none."""
     kind = expected_kind(question)

@@ -111,8 +111,35 @@ def test_citation_numbers_beyond_the_evidence_are_ignored(shared_index, embedder
 def test_number_question_answered_without_a_number_abstains(shared_index, embedder):
     probe = make(shared_index, embedder)
     n = evidence_number(probe, Q_FIGHTERS, "At least 300 fighters")
-    a = make(shared_index, embedder, reply(([n], "Fighters used a dirt road to avoid the official border crossing.")))
+    a = make(
+        shared_index,
+        embedder,
+        reply(([n], "Fighters used a dirt road to avoid the official border crossing.")),
+        reply(),  # the second try, on the evidence that states numbers, finds nothing either
+    )
     assert a.ask(Q_FIGHTERS).abstained
+
+
+def test_vague_number_gets_a_second_try_on_evidence_with_numbers(shared_index, embedder):
+    probe = make(shared_index, embedder)
+    lead = evidence_number(probe, Q_FIGHTERS, "Iraq sent hundreds")
+    a = make(shared_index, embedder, reply(([lead], "Iraq sent hundreds of Iran-backed fighters to Syria.")))
+    focused = [e for e in probe.retriever.retrieve(Q_FIGHTERS).evidence if any(ch.isdigit() for ch in e.text)]
+    n = next(i for i, e in enumerate(focused, start=1) if e.text.startswith("At least 300"))
+    a.llm.replies.append(reply(([n], "At least 300 fighters crossed late on Sunday.")))
+    answer = a.ask(Q_FIGHTERS)
+    assert answer.text == "At least 300 fighters crossed late on Sunday.[1]"
+    assert answer.citations[0].quote.startswith("At least 300")
+    second_prompt = a.llm.calls[1][1]["content"]
+    assert "Iraq sent hundreds" not in second_prompt and "[1]" in second_prompt
+
+
+def test_vague_number_is_kept_when_the_second_try_fails(shared_index, embedder):
+    probe = make(shared_index, embedder)
+    lead = evidence_number(probe, Q_FIGHTERS, "Iraq sent hundreds")
+    a = make(shared_index, embedder, reply(([lead], "Iraq sent hundreds of Iran-backed fighters to Syria.")), reply())
+    answer = a.ask(Q_FIGHTERS)
+    assert not answer.abstained and "hundreds" in answer.text
 
 
 def test_relevance_judge_no_means_abstain(shared_index, embedder):
