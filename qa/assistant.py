@@ -139,6 +139,11 @@ class Assistant:
             "prompt": self.prompt.tag,
             "search_question": search_question,
         }
+        if unknown := self.retriever.lexical.unknown_numbers(question):
+            timings["generate_ms"] = timings["verify_ms"] = 0.0
+            timings["total_ms"] = _ms(started)
+            shown = ", ".join(sorted(unknown, key=float))
+            return _abstain(base, timings, f"No document mentions the number {shown}, which the question takes as given.")
         if not retrieval.evidence or retrieval.best_similarity < self.settings.min_relevance:
             timings["generate_ms"] = timings["verify_ms"] = 0.0
             timings["total_ms"] = _ms(started)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.embed import Embedder
-from qa.lexical import content_stems
+from qa.lexical import content_stems, numbers
 from qa.settings import Settings
 from qa.store import Passage, Store
 from qa.verify import expected_kind, matches_kind
@@ -24,6 +25,10 @@ from qa.verify import expected_kind, matches_kind
 log = logging.getLogger(__name__)
 
 RRF_K = 60
+_COMPARISON = re.compile(
+    r"\b(?:more|fewer|less|greater|higher|lower|over|under|above|below|at least|at most|than|exceed\w*)\s+[\d,.]+(?:\s+\w+illion|\s+thousand)?",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,7 @@ class LexicalIndex:
         self._passages: list[Passage] = []
         self._revision = None
         self._df: Counter[str] = Counter()
+        self.numbers: set[str] = set()  # every number any passage states, normalised
         self._lock = threading.Lock()
 
     def refresh(self, store: Store) -> None:
@@ -88,9 +94,21 @@ class LexicalIndex:
                 retriever = bm25s.BM25()
                 retriever.index(tokens, show_progress=False)
             df: Counter[str] = Counter()
+            seen_numbers: set[str] = set()
             for p in passages:
                 df.update(content_stems(p.text))
+                seen_numbers |= numbers(p.text)
             self._retriever, self._passages, self._revision, self._df = retriever, passages, revision, df
+            self.numbers = seen_numbers
+
+    def unknown_numbers(self, question: str) -> set[str]:
+        """Numbers the question states as fact that no document mentions.
+
+        Numbers after a comparison ("more than 1,000") are bounds, not premises.
+        """
+        # Digits only: "one of the groups" states no premise.
+        stated = numbers(re.sub(r"[^\W\d_]+", " ", _COMPARISON.sub(" ", question)))
+        return stated - self.numbers if self._passages else set()
 
     def idf(self, stems: set[str]) -> dict[str, float]:
         """Inverse document frequency of each stem over all passages (rare words weigh more)."""

@@ -194,3 +194,24 @@ def test_missing_index_is_built_from_seeds(tmp_path, embedder):
     a = Assistant(settings, llm=FakeLLM([reply()]), embedder=embedder)
     a.ask("What is the population of Aleppo?")
     assert a.store.count() > 0
+
+
+@pytest.mark.parametrize(
+    "question, unknown",
+    [
+        ("Why did Iraq send 3,000 fighters to Syria?", {"3000"}),
+        ("Why did Iraq send 300 fighters to Syria?", set()),
+        ("Did more than 1,000 people die in the war?", set()),
+        ("Which one of the groups crossed first?", set()),
+    ],
+)
+def test_numbers_no_document_mentions_are_found(shared_index, embedder, question, unknown):
+    a = make(shared_index, embedder)
+    a.retriever.lexical.refresh(a.store)
+    assert a.retriever.lexical.unknown_numbers(question) == unknown
+
+
+def test_false_premise_number_abstains_without_calling_the_model(shared_index, embedder):
+    a = make(shared_index, embedder)  # no replies queued: a call would fail
+    answer = a.ask("Why did Iraq send 3,000 fighters to Syria?")
+    assert answer.abstained and "3000" in answer.abstain_reason and a.llm.calls == []
