@@ -151,12 +151,6 @@ class HostedLLM:
                     **({"response_format": response_format} if response_format else {}),
                 )
                 return _collect(_deltas(stream), on_token, self.settings.llm_timeout_s, f"The LLM at {url}")
-            except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
-                if response_format is not None and self._format_index < len(self._FORMATS) - 1:
-                    log.info("%s rejected response_format %s; trying the next form", url, response_format["type"])
-                    self._format_index += 1
-                    continue
-                raise LLMUnavailable(f"The LLM at {url} rejected the request: {_detail(exc)}") from exc
             except openai.APITimeoutError as exc:
                 raise LLMUnavailable(
                     f"The LLM at {url} did not answer within {self.settings.llm_timeout_s:g} s. "
@@ -175,6 +169,14 @@ class HostedLLM:
                 raise LLMUnavailable(
                     f"The LLM at {url} has no model '{self.settings.hosted_model}' (QA_HOSTED_MODEL)."
                 ) from exc
+            except openai.APIStatusError as exc:
+                # Servers refuse response_formats they do not know in different ways (400, 422,
+                # even 500 from llama.cpp's server); try the next, simpler form before giving up.
+                if response_format is not None and self._format_index < len(self._FORMATS) - 1:
+                    log.info("%s refused response_format %s; trying the next form", url, response_format["type"])
+                    self._format_index += 1
+                    continue
+                raise LLMUnavailable(f"The LLM at {url} failed: {_detail(exc)}") from exc
             except openai.APIError as exc:
                 raise LLMUnavailable(f"The LLM at {url} failed: {_detail(exc)}") from exc
 
