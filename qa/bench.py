@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from qa.eval.metrics import percentile
 from qa.settings import Settings
 
 
@@ -29,17 +30,6 @@ def machine() -> dict:
     except OSError:
         pass
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()}
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile.
-
-    >>> percentile([1, 2, 3, 4], 50), percentile([1, 2, 3, 4], 95)
-    (2, 4)
-    """
-    ordered = sorted(values)
-    rank = max(1, int(-(-p * len(ordered) // 100)))
-    return ordered[rank - 1]
 
 
 def run(settings: Settings, questions: Path, corpus: list[Path], limit: int | None = None) -> dict:
