@@ -43,7 +43,8 @@ _NAME = re.compile(r"\b[A-Z][\w’'-]*(?:\.[A-Z])*\b|\b[a-z]{1,3}-[A-Z][\w’'-]
 
 
 @lru_cache(maxsize=1)
-def _stemmer():
+def stemmer():
+    """The shared English Snowball stemmer (PyStemmer), built once."""
     import Stemmer
 
     return Stemmer.Stemmer("english")
@@ -55,7 +56,7 @@ def words(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
-    return _stemmer().stemWord(word.lower().replace("’", "'"))
+    return stemmer().stemWord(word.lower().replace("’", "'"))
 
 
 def content_stems(text: str) -> set[str]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.embed import Embedder
-from qa.lexical import content_stems, numbers
+from qa.lexical import content_stems, numbers, stemmer
 from qa.settings import Settings
 from qa.store import Passage, Store
 from qa.verify import expected_kind, matches_kind
@@ -83,13 +83,12 @@ class LexicalIndex:
             if revision == self._revision:
                 return
             import bm25s
-            import Stemmer
 
             passages = store.all_passages()
             retriever = None
             if passages:
                 tokens = bm25s.tokenize(
-                    [p.text for p in passages], stopwords="en", stemmer=Stemmer.Stemmer("english"), show_progress=False
+                    [p.text for p in passages], stopwords="en", stemmer=stemmer(), show_progress=False
                 )
                 retriever = bm25s.BM25()
                 retriever.index(tokens, show_progress=False)
@@ -117,11 +116,10 @@ class LexicalIndex:
 
     def search(self, query: str, k: int) -> list[tuple[Passage, float]]:
         import bm25s
-        import Stemmer
 
         if self._retriever is None or not self._passages:
             return []
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=Stemmer.Stemmer("english"), show_progress=False)
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=stemmer(), show_progress=False)
         if not tokens.vocab:
             return []
         k = min(k, len(self._passages))
@@ -172,7 +170,8 @@ class Retriever:
         kind = expected_kind(question)
         typed = np.array([0.1 * matches_kind(kind, c[3], question) for c in candidates], dtype=np.float32)
         # Rank within the fused passage order too, so a strong passage's sentences are not all lost.
-        rank_prior = np.array([1.0 / (1 + passages.index(c[0])) for c in candidates], dtype=np.float32)
+        rank = {p.passage_id: i for i, p in enumerate(passages)}
+        rank_prior = np.array([1.0 / (1 + rank[c[0].passage_id]) for c in candidates], dtype=np.float32)
         score = dense + 0.5 * lexical + typed + 0.05 * rank_prior
         # Best first: a small model leans towards the first items it reads.
         chosen = np.argsort(-score)[: self.settings.evidence_sentences].tolist()
@@ -202,4 +201,5 @@ def weighted_overlap(weights: dict[str, float], sentence: str) -> float:
     total = sum(weights.values())
     if not total:
         return 0.0
-    return sum(w for stem_, w in weights.items() if stem_ in content_stems(sentence)) / total
+    present = content_stems(sentence)
+    return sum(w for stem_, w in weights.items() if stem_ in present) / total
