@@ -116,11 +116,19 @@ class Store:
     def count(self) -> int:
         return self._passages.count()
 
-    def revision(self) -> tuple[int, int]:
-        """Changes whenever documents are added, replaced or removed."""
-        docs = self._documents.get(include=["metadatas"])
-        stamp = max((m.get("ingested_at", 0) for m in docs["metadatas"] or []), default=0)
-        return (len(docs["ids"]), int(stamp * 1000))
+    def revision(self) -> tuple[int, str]:
+        """Changes whenever documents are added, replaced or removed, by this client or another.
+
+        Read from the collection's metadata (one small request), not from every
+        document, because it is asked before each question.
+        """
+        metadata = self._client.get_collection(self._documents.name).metadata or {}
+        return (self.count(), str(metadata.get("revision", "")))
+
+    def _touch(self) -> None:
+        """Record that the stored documents changed."""
+        metadata = {k: v for k, v in (self._documents.metadata or {}).items() if not k.startswith("hnsw:")}
+        self._documents.modify(metadata={**metadata, "revision": str(time.time_ns())})
 
     def require_built(self) -> None:
         if self.count() == 0:
@@ -204,10 +212,12 @@ class Store:
                 }
             ],
         )
+        self._touch()
 
     def delete_document(self, doc_id: str) -> None:
         self._passages.delete(where={"doc_id": doc_id})
         self._documents.delete(ids=[doc_id])
+        self._touch()
 
 
 def _document(doc_id: str, meta: dict, text: str = "") -> Document:
