@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 LLAMA_VERSION := 0.3.36
 QUESTION ?= How many fighters did Iraq send into Syria, according to Iraqi security sources?
 
-.PHONY: install run test test-fast bench browser clean
+.PHONY: install run test test-fast bench eval browser clean
 
 install: $(STAMP)
 
@@ -40,7 +40,11 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not integration and not browser"
 
 bench: install
-	$(BIN)/qa bench
+	$(BIN)/qa bench --questions tests/data/dev.jsonl
+
+# The project's own question set through the real model, with the support checker's labelled pairs.
+eval: install
+	$(BIN)/qa eval --questions tests/data/questions.jsonl --pairs tests/data/support_pairs.jsonl --report reports/latest
 
 clean:
 	rm -rf index/* models/*.partial .pytest_cache artifacts

@@ -4,7 +4,9 @@
 >>> answer = ask("How many fighters did Iraq send into Syria?")  # doctest: +SKIP
 >>> answer.text, answer.citations[0].quote                 # doctest: +SKIP
 
-Heavy libraries load on first use, not on import.
+`Library` changes what is indexed, `Assistant` answers one question,
+`Conversation` holds a chat with follow-ups. Heavy libraries load on first
+use, not on import.
 """
 
 from __future__ import annotations
@@ -15,16 +17,26 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from qa.answer import Answer
     from qa.assistant import Assistant
+    from qa.conversation import Conversation
+    from qa.library import Library
     from qa.settings import Settings
 
-__all__ = ["ask", "Assistant", "Answer", "Settings", "default_assistant"]
+__all__ = ["ask", "Assistant", "Answer", "Conversation", "Library", "Settings", "default_assistant"]
 
 _default = None
 _default_lock = threading.Lock()
 
+_LAZY = {
+    "Answer": "qa.answer",
+    "Assistant": "qa.assistant",
+    "Conversation": "qa.conversation",
+    "Library": "qa.library",
+    "Settings": "qa.settings",
+}
+
 
 def default_assistant() -> Assistant:
-    """A process-wide Assistant built from Settings() (defaults, qa.toml, QA_* environment)."""
+    """A process-wide Assistant built from Settings() (defaults, [tool.qa], qa.toml, QA_* environment)."""
     global _default
     with _default_lock:
         if _default is None:
@@ -36,21 +48,16 @@ def default_assistant() -> Assistant:
 
 
 def ask(question: str, **kwargs) -> Answer:
-    """Answer a question with verified citations, using the cached default Assistant."""
+    """Answer a question with verified citations, using the cached default Assistant.
+
+    Raises IndexNotBuilt when nothing is indexed yet (`Library().ingest([...])` or `qa ingest FOLDER`).
+    """
     return default_assistant().ask(question, **kwargs)
 
 
 def __getattr__(name: str):
-    if name == "Assistant":
-        from qa.assistant import Assistant
+    if name in _LAZY:
+        import importlib
 
-        return Assistant
-    if name == "Answer":
-        from qa.answer import Answer
-
-        return Answer
-    if name == "Settings":
-        from qa.settings import Settings
-
-        return Settings
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(name)

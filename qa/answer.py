@@ -9,6 +9,8 @@ show what was removed and why, but they are never presented as cited.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 ABSTAIN_TEXT = "The documents do not say."
@@ -18,6 +20,7 @@ ABSTAIN_TEXT = "The documents do not say."
 class Citation:
     n: int
     passage_id: str
+    doc_id: str
     source: str
     title: str
     start: int
@@ -44,6 +47,7 @@ class Answer:
     model: str
     timings: dict[str, float]
     abstain_reason: str = ""
+    abstain_gate: str = ""  # the named gate that refused to answer (see qa/gates.py)
     evidence: list[dict] = field(default_factory=list)  # what the LLM was shown, numbered as it saw it
     retrieved: list[dict] = field(default_factory=list)  # fused passages, best first
     prompt: str = ""
@@ -51,6 +55,10 @@ class Answer:
 
     def citation(self, n: int) -> Citation:
         return self.citations[n - 1]
+
+    def supported_text(self) -> str:
+        """The sentences that passed the support check, without markers."""
+        return " ".join(s.text for s in self.sentences if s.supported)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -61,6 +69,12 @@ class Answer:
         data["sentences"] = [AnswerSentence(**s) for s in data.get("sentences", [])]
         data["citations"] = [Citation(**c) for c in data.get("citations", [])]
         return cls(**data)
+
+    def refused(self, gate: str, reason: str) -> Answer:
+        """This answer turned into an abstention by `gate`; its sentences stay for the record."""
+        return dataclasses.replace(
+            self, text=ABSTAIN_TEXT, citations=[], abstained=True, abstain_reason=reason, abstain_gate=gate
+        )
 
     def render(self) -> str:
         """The answer followed by its numbered sources, for a terminal."""
@@ -73,3 +87,21 @@ class Answer:
         for s in removed:
             lines.append(f"(removed, not supported by its sources: “{s.text}” — {s.reason})")
         return "\n".join(lines)
+
+
+def render_sentences(
+    sentences: Sequence[AnswerSentence],
+    marker: Callable[[int], str] = lambda n: f"[{n}]",
+    text: Callable[[str], str] = str,
+) -> str:
+    """The supported sentences, each followed by its citation markers: the one way an answer is written out.
+
+    `marker` and `text` change the form (HTML links and escaping in the UI).
+
+    >>> s = [AnswerSentence("300 crossed.", [1, 2], True, 1.0), AnswerSentence("Purple.", [], False, 0.0)]
+    >>> render_sentences(s)
+    '300 crossed.[1][2]'
+    >>> render_sentences(s, marker=lambda n: f"<{n}>", text=str.upper)
+    '300 CROSSED.<1><2>'
+    """
+    return " ".join(text(s.text) + "".join(marker(n) for n in s.citations) for s in sentences if s.supported)

@@ -35,6 +35,7 @@ def machine() -> dict:
 def run(settings: Settings, questions: Path, corpus: list[Path], limit: int | None = None) -> dict:
     from qa.assistant import Assistant
     from qa.embed import Embedder
+    from qa.library import Library
 
     results: dict = {"machine": machine(), "threads": settings.threads, "settings": {"top_k": settings.top_k}}
     embedder = Embedder(settings.embed_batch_size)
@@ -44,8 +45,9 @@ def run(settings: Settings, questions: Path, corpus: list[Path], limit: int | No
 
     with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
         bench_settings = settings.model_copy(update={"index_dir": Path(tmp), "chroma_url": None})
-        assistant = Assistant(bench_settings, embedder=embedder)
-        report = assistant.ingest(corpus or [settings.seeds_dir])
+        library = Library(bench_settings, embedder=embedder)
+        report = library.ingest(corpus or None)
+        assistant = Assistant(bench_settings, embedder=embedder, store=library.store)
         results["ingest"] = {
             "documents": report.documents,
             "passages": report.passages,

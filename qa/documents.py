@@ -1,103 +1,57 @@
-"""Managing the document collection from the UI: safe uploads and what re-indexing reads.
+"""The records the index keeps: a stored document and the passages cut from it.
 
-Uploads are copied into `<index_dir>/uploads/` under sanitized names. A name
-never escapes that folder, never overwrites a different file (a clash gets a
-`-2`, `-3`, ... suffix), and uploading the same bytes again reuses the file, so
-ingestion sees it as unchanged rather than as a duplicate.
+A passage's text is always its document's text at `[start:end]`, and its
+sentence spans are absolute offsets into that same text.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from pathlib import Path
-
-from qa.errors import IngestError
-from qa.readers import SUPPORTED
-from qa.settings import Settings
-from qa.store import Document
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-_MAX_STEM = 80
+import datetime
+from dataclasses import dataclass
 
 
-def uploads_dir(settings: Settings) -> Path:
-    return settings.index_dir / "uploads"
+@dataclass(frozen=True)
+class Document:
+    """A stored source document."""
+
+    doc_id: str
+    path: str
+    source: str
+    title: str
+    sha256: str
+    passages: int
+    text: str = ""
+    ingested_at: float | None = None  # seconds since the epoch
+
+    def indexed_on(self) -> str:
+        """When the document was indexed, as YYYY-MM-DD HH:MM local time ("" when unrecorded).
+
+        >>> Document("d", "/a", "a", "", "s", 1).indexed_on()
+        ''
+        """
+        if self.ingested_at is None:
+            return ""
+        return datetime.datetime.fromtimestamp(self.ingested_at).strftime("%Y-%m-%d %H:%M")
 
 
-def safe_filename(name: str) -> str:
-    """A plain file name with no folders, no leading dots and only [A-Za-z0-9._-].
+@dataclass(frozen=True)
+class Passage:
+    """A span of a stored document: `text == document.text[start:end]`."""
 
-    >>> safe_filename("../../etc/passwd.txt")
-    'passwd.txt'
-    >>> safe_filename("C:\\\\Users\\\\me\\\\Été 2015 report.PDF")
-    'Ete_2015_report.pdf'
-    >>> safe_filename("..."), safe_filename(".hidden.md")
-    ('upload', 'hidden.md')
-    """
-    base = re.split(r"[\\/]", name)[-1]
-    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode("ascii")
-    stem, dot, suffix = base.rpartition(".")
-    if not dot:
-        stem, suffix = suffix, ""
-    stem = _UNSAFE.sub("_", stem).strip("._-")[:_MAX_STEM] or "upload"
-    suffix = _UNSAFE.sub("", suffix).lower()
-    return f"{stem}.{suffix}" if suffix else stem
+    passage_id: str
+    doc_id: str
+    source: str
+    title: str
+    start: int
+    end: int
+    text: str
+    sentences: tuple[tuple[int, int], ...]  # absolute spans in the document
 
+    def sentence_texts(self) -> list[tuple[int, int, str]]:
+        """(start, end, text) of each sentence, cut from the passage's own text.
 
-def save_upload(src: Path, name: str, folder: Path, max_mb: float) -> Path:
-    """Copy an uploaded file into `folder` under a safe, unused name; return where it went.
-
-    Raises IngestError, naming the file, when its type is unsupported or it is
-    over `max_mb`.
-    """
-    target_name = safe_filename(name)
-    suffix = Path(target_name).suffix
-    if suffix not in SUPPORTED:
-        raise IngestError(
-            f"{name} has an unsupported type '{suffix or '(none)'}' "
-            f"(supported: {', '.join(sorted(SUPPORTED))}); skipped."
-        )
-    size = src.stat().st_size
-    if size > max_mb * 1024 * 1024:
-        raise IngestError(f"{name} is {size / 1e6:.1f} MB, over the {max_mb:g} MB limit (QA_MAX_FILE_MB); skipped.")
-    folder.mkdir(parents=True, exist_ok=True)
-    data = src.read_bytes()
-    stem = Path(target_name).stem
-    for i in range(1, 1000):
-        target = folder / (target_name if i == 1 else f"{stem}-{i}{suffix}")
-        try:
-            with open(target, "xb") as out:  # "x": never replace a file that appeared meanwhile
-                out.write(data)
-            return target
-        except FileExistsError:
-            if target.read_bytes() == data:
-                return target
-    raise IngestError(f"{folder} already holds 999 files named like {target_name}; rename the file and try again.")
-
-
-def remove_upload(doc: Document, settings: Settings) -> bool:
-    """Delete the uploaded file behind `doc` (only inside the uploads folder); True if it did."""
-    folder = uploads_dir(settings).resolve()
-    path = Path(doc.path)
-    if folder not in path.parents:
-        return False
-    path.unlink(missing_ok=True)
-    return True
-
-
-def reindex_paths(settings: Settings, documents: list[Document]) -> list[Path]:
-    """What a full re-index reads: seeds_dir, the uploads folder and every other stored file that still exists.
-
-    Folders are re-read whole (new files are added, vanished ones removed);
-    single files ingested from elsewhere are re-read on their own, so a
-    re-index never pulls in their neighbours.
-    """
-    folders = [p for p in (settings.seeds_dir, uploads_dir(settings)) if p.is_dir()]
-    roots = [f.resolve() for f in folders]
-    files = []
-    for doc in documents:
-        path = Path(doc.path)
-        if path.is_file() and not any(r in path.parents for r in roots):
-            files.append(path)
-    return folders + sorted(set(files))
+        >>> p = Passage("d:0000:x", "d", "a.txt", "", 10, 21, "One. Two.", ((10, 14), (15, 19)))
+        >>> p.sentence_texts()
+        [(10, 14, 'One.'), (15, 19, 'Two.')]
+        """
+        return [(s, e, self.text[s - self.start : e - self.start]) for s, e in self.sentences]

@@ -22,6 +22,20 @@ class BadQuestion(QAError):
 class IndexNotBuilt(QAError):
     """There is no index to search yet."""
 
+    exit_code = 2
+
+
+class IndexVersionMismatch(QAError):
+    """The index was built by a version of qa that stores things differently."""
+
+    exit_code = 2
+
+
+class DocumentNotFound(QAError):
+    """No indexed document matches what the user named."""
+
+    exit_code = 2
+
 
 class ModelMissing(QAError):
     """A model file is absent or does not match its pinned checksum."""

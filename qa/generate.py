@@ -1,14 +1,22 @@
-"""Build the answer prompt and its output schema from numbered evidence."""
+"""Generation: the answer prompt and output schema from numbered evidence, and the call to the LLM."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from itertools import groupby
+from typing import TYPE_CHECKING
 
+from qa.citations import partial_answer_text
 from qa.prompts import Prompt
-from qa.retrieve import Evidence
+
+if TYPE_CHECKING:
+    from qa.llm import LLM
+    from qa.retrieve import Evidence
 
 MAX_SENTENCES = 3
 MAX_SENTENCE_CHARS = 300
+
+OnText = Callable[[str], None] | None
 
 
 def answer_schema(n_evidence: int) -> dict:
@@ -16,6 +24,9 @@ def answer_schema(n_evidence: int) -> dict:
 
     Evidence numbers come first so the model commits to a source before it
     writes; an empty list is how it abstains.
+
+    >>> answer_schema(3)["properties"]["sentences"]["items"]["properties"]["evidence"]["items"]["enum"]
+    [1, 2, 3]
     """
     return {
         "type": "object",
@@ -44,10 +55,34 @@ def answer_schema(n_evidence: int) -> dict:
     }
 
 
-def build_messages(prompt: Prompt, question: str, evidence: list[Evidence]) -> list[dict[str, str]]:
+def build_messages(prompt: Prompt, question: str, evidence: Sequence[Evidence]) -> list[dict[str, str]]:
     """System and user messages; evidence grouped by document, blank line between groups."""
     groups = [list(g) for _, g in groupby(evidence, key=lambda e: e.doc_id)]
     return [
         {"role": "system", "content": prompt.render("system")},
         {"role": "user", "content": prompt.render("user", groups=groups, question=question)},
     ]
+
+
+class Generator:
+    """Writes a draft answer over numbered evidence with the LLM, under the answer schema."""
+
+    def __init__(self, llm: LLM, prompt: Prompt) -> None:
+        self.llm = llm
+        self.prompt = prompt
+
+    def generate(self, question: str, evidence: Sequence[Evidence], on_text: OnText = None) -> str:
+        """The model's raw reply. on_text, if given, receives the answer text visible so far, each time it grows."""
+        messages = build_messages(self.prompt, question, evidence)
+        received: list[str] = []
+        shown = [""]
+
+        def on_token(piece: str) -> None:
+            received.append(piece)
+            if on_text:
+                text = partial_answer_text("".join(received))
+                if text != shown[0]:
+                    shown[0] = text
+                    on_text(text)
+
+        return self.llm.chat(messages, schema=answer_schema(len(evidence)), on_token=on_token)

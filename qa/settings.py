@@ -1,9 +1,13 @@
-"""One explicit settings object: defaults < config file < environment (QA_*).
+"""One explicit settings object: defaults < pyproject [tool.qa] < qa.toml < environment (QA_*).
 
 Built once at the edge (CLI, UI, `ask()`) and passed down; nothing reads the
-environment behind its back.
+environment behind its back. Models and the index live in a per-user data
+folder (`platformdirs`, or `QA_DATA_DIR`) unless a setting names another
+place, so `qa` run from any folder never writes into it. A project folder can
+pin its own places in its `pyproject.toml` under `[tool.qa]`, as this
+repository does for `index/`, `seeds/` and `models/`.
 
->>> Settings(top_k=4).top_k
+>>> Settings(top_k=4, model_dir="/opt/models").top_k
 4
 """
 
@@ -13,16 +17,25 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
+    PyprojectTomlConfigSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
 
 CONFIG_FILE_ENV = "QA_CONFIG"
 DEFAULT_CONFIG_FILE = "qa.toml"
+APP_NAME = "qa"
+
+
+def default_data_dir() -> Path:
+    """The per-user folder for models and the default index (e.g. ~/.local/share/qa)."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
 class Settings(BaseSettings):
@@ -33,14 +46,19 @@ class Settings(BaseSettings):
         extra="forbid",
         frozen=True,
         toml_file=DEFAULT_CONFIG_FILE,
+        pyproject_toml_table_header=("tool", "qa"),
     )
 
     # Where things live.
-    seeds_dir: Path = Path("seeds")
-    index_dir: Path = Path("index")
-    model_dir: Path = Field(
-        default=Path("models"),
-        description="Where the local GGUF model is assembled from its packages.",
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Per-user folder holding models/ and index/ unless those are set on their own.",
+    )
+    index_dir: Path = Field(default=None, description="Embedded Chroma folder (default: <data_dir>/index).")  # type: ignore[assignment]
+    model_dir: Path = Field(default=None, description="Where the local GGUF model is assembled (default: <data_dir>/models).")  # type: ignore[assignment]
+    seeds_dir: Path | None = Field(
+        default=None,
+        description="Articles indexed when the index is empty (`qa chat`, `qa ask`); unset means none.",
     )
     chroma_url: str | None = Field(
         default=None,
@@ -85,10 +103,30 @@ class Settings(BaseSettings):
     # Input limits.
     max_question_chars: int = Field(default=2000, ge=10)
 
+    # Chat UI.
+    examples: list[str] = Field(
+        default_factory=list, description="Example questions offered in the chat (default: generic ones)."
+    )
+
     @field_validator("chroma_url", "hosted_base_url", "hosted_model", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _places_under_data_dir(cls, values: object) -> object:
+        if not isinstance(values, dict):
+            return values
+        values = dict(values)
+        if not values.get("data_dir"):
+            values["data_dir"] = default_data_dir()
+        for key, folder in (("index_dir", "index"), ("model_dir", "models")):
+            if values.get(key) in (None, ""):
+                values[key] = Path(values["data_dir"]) / folder
+        if values.get("seeds_dir") == "":
+            values["seeds_dir"] = None
+        return values
 
     @classmethod
     def settings_customise_sources(
@@ -104,6 +142,7 @@ class Settings(BaseSettings):
             init_settings,
             env_settings,
             TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+            PyprojectTomlConfigSettingsSource(settings_cls),
         )
 
     def hosted_api_key(self) -> str | None:

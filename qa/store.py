@@ -7,8 +7,11 @@ Two collections:
   team shares a Chroma server and nobody has the original files.
 
 Embedded (`PersistentClient` in index_dir) by default; `chroma_url` switches to
-a server. Every record carries the index version and embedding model name, and
-opening an index built with another embedding model is refused.
+a server. Every record carries the index version and embedding model name.
+Opening an index built with another embedding model, or by a version of qa
+that stores things differently (`INDEX_VERSION`), is refused with a message
+saying how to rebuild it. Opening a folder that holds no index never creates one
+unless asked to (`create=True`, for ingestion).
 """
 
 from __future__ import annotations
@@ -16,45 +19,25 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
 
-from qa.errors import IndexNotBuilt, StoreUnavailable
+from qa.documents import Document, Passage
+from qa.errors import IndexNotBuilt, IndexVersionMismatch, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
 INDEX_VERSION = 1
 _BATCH = 1000
+_CHROMA_FILE = "chroma.sqlite3"
+REBUILD_HINT = "Rebuild it with `qa ingest --rebuild` (it re-reads the files the index was built from)."
 
 
-@dataclass(frozen=True)
-class Document:
-    """A stored source document."""
-
-    doc_id: str
-    path: str
-    source: str
-    title: str
-    sha256: str
-    passages: int
-    text: str = ""
-
-
-@dataclass(frozen=True)
-class Passage:
-    """A span of a stored document: `text == document.text[start:end]`."""
-
-    passage_id: str
-    doc_id: str
-    source: str
-    title: str
-    start: int
-    end: int
-    text: str
-    sentences: tuple[tuple[int, int], ...]  # absolute spans in the document
+def index_exists(index_dir: Path, chroma_url: str | None = None) -> bool:
+    """True when there is an index to open: a Chroma server, or a folder holding an embedded store."""
+    return bool(chroma_url) or (Path(index_dir) / _CHROMA_FILE).is_file()
 
 
 def _client(index_dir: Path, chroma_url: str | None):
@@ -84,10 +67,30 @@ def _client(index_dir: Path, chroma_url: str | None):
 class Store:
     """Read and write passages and documents in Chroma."""
 
-    def __init__(self, index_dir: Path, collection: str, embedding_model: str, chroma_url: str | None = None):
+    def __init__(
+        self,
+        index_dir: Path,
+        collection: str,
+        embedding_model: str,
+        chroma_url: str | None = None,
+        *,
+        create: bool = True,
+        check_version: bool = True,
+    ):
         self.where = chroma_url or str(index_dir)
+        self.index_dir = None if chroma_url else Path(index_dir)  # None: a Chroma server
         self.embedding_model = embedding_model
-        self._client = _client(index_dir, chroma_url)
+        self.collection = collection
+        if not create and not index_exists(index_dir, chroma_url):
+            raise IndexNotBuilt(
+                f"There is no index at {self.where} yet. Run `qa ingest FOLDER` with your articles "
+                "(or set QA_INDEX_DIR to an index you built)."
+            )
+        self._client = _client(Path(index_dir), chroma_url)
+        self._open(check_version)
+
+    def _open(self, check_version: bool) -> None:
+        collection, embedding_model = self.collection, self.embedding_model
         meta = {"index_version": INDEX_VERSION, "embedding_model": embedding_model}
         try:
             self._passages = self._client.get_or_create_collection(
@@ -105,11 +108,31 @@ class Store:
         except Exception as exc:
             raise StoreUnavailable(f"Could not open the Chroma collections at {self.where}: {exc}") from exc
         built_with = (self._passages.metadata or {}).get("embedding_model")
-        if built_with and built_with != embedding_model:
-            raise StoreUnavailable(
+        if check_version and built_with and built_with != embedding_model:
+            raise IndexVersionMismatch(
                 f"The index at {self.where} was built with the embedding model '{built_with}', "
-                f"not '{embedding_model}'. Delete it and run `qa ingest` again."
+                f"not '{embedding_model}'. {REBUILD_HINT}"
             )
+        version = self.version()
+        if check_version and version != INDEX_VERSION:
+            raise IndexVersionMismatch(
+                f"The index at {self.where} has index version {version}; this version of qa reads "
+                f"version {INDEX_VERSION}. {REBUILD_HINT}"
+            )
+
+    def version(self) -> int | None:
+        """The INDEX_VERSION the stored collections were built with (None if unrecorded)."""
+        value = (self._passages.metadata or {}).get("index_version")
+        return int(value) if value is not None else None
+
+    def drop(self) -> None:
+        """Delete everything stored and start again empty, at this version of qa."""
+        for name in (self._passages.name, self._documents.name):
+            try:
+                self._client.delete_collection(name)
+            except Exception as exc:  # chromadb raises plain Exceptions for a missing collection
+                log.debug("Could not delete collection %s: %s", name, exc)
+        self._open(check_version=True)
 
     # Reading ------------------------------------------------------------------
 
@@ -135,6 +158,12 @@ class Store:
             raise IndexNotBuilt(
                 f"The index at {self.where} is empty. Run `qa ingest [FOLDER]` to add articles."
             )
+
+    def size_bytes(self) -> int | None:
+        """Bytes the embedded index takes on disk (None for a server)."""
+        if self.index_dir is None or not self.index_dir.is_dir():
+            return None
+        return sum(p.stat().st_size for p in self.index_dir.rglob("*") if p.is_file())
 
     def documents(self) -> list[Document]:
         got = self._documents.get(include=["metadatas"])
@@ -229,6 +258,7 @@ def _document(doc_id: str, meta: dict, text: str = "") -> Document:
         sha256=meta["sha256"],
         passages=int(meta.get("passages", 0)),
         text=text or "",
+        ingested_at=meta.get("ingested_at"),
     )
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from qa.answer import Answer
+from qa.citations import quote_matches
 from qa.eval.metrics import missing_expected
 from qa.eval.questions import source_matches
 
@@ -88,7 +89,7 @@ def assert_cited(
             source_text = next((t for s, t in texts.items() if s == c.source or source_matches(c.source, s)), None)
             if source_text is None:
                 problems.append(f"citation [{c.n}] names {c.source}, which is not among the given texts")
-            elif source_text[c.start : c.end] != c.quote:
+            elif not quote_matches(source_text, c.start, c.end, c.quote):
                 problems.append(
                     f"citation [{c.n}] quote not verbatim: {c.source}[{c.start}:{c.end}] is "
                     f"“{source_text[c.start:c.end]}”, the citation says “{c.quote}”"

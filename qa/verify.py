@@ -1,4 +1,12 @@
-"""Check each answer sentence against the evidence it cites.
+"""Support checking: is each answer sentence true to the evidence it cites?
+
+Three parts, in the order the pipeline uses them:
+- a checker (`LexicalChecker` by default) gives a `Verdict` for a claim and evidence;
+- `verify_sentence` checks a drafted sentence against its citations, moves a
+  wrong citation to the evidence that does support it, and drops citations
+  the sentence does not need;
+- `LLMJudge` asks the model, yes or no, whether a supported answer answers
+  the question at all (support cannot tell a true sentence about something else).
 
 The default checker is offline and explainable. A sentence is supported only if
 - every number in it occurs in the cited text ("7,000" = "7000" = "seven thousand");
@@ -17,14 +25,26 @@ hosted judge) can replace the default.
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from qa import prompts
+from qa.answer import AnswerSentence
+from qa.citations import Draft
+from qa.errors import LLMUnavailable
 from qa.lexical import NEGATIONS, content_stems, has_negation, names, numbers, stem, words
+
+if TYPE_CHECKING:
+    from qa.llm import LLM
+    from qa.retrieve import Evidence
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -186,51 +206,82 @@ class LexicalChecker:
         return Verdict(True, score, "supported")
 
 
-_MONTHS = set(
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday "
-    "saturday sunday yesterday today tomorrow week weeks month months year years day days ago "
-    "morning evening night decade century spring summer autumn fall winter".split()
-)
+# Citations of one sentence ------------------------------------------------------
 
 
-def expected_kind(question: str) -> str | None:
-    """What kind of answer a question asks for, when its wording makes that plain.
+def verify_sentence(checker: SupportChecker, draft: Draft, evidence: Sequence[Evidence], question: str) -> AnswerSentence:
+    """Check a drafted sentence against its citations; re-attribute or trim citations where that helps.
 
-    >>> expected_kind("How many fighters crossed?"), expected_kind("When did it fall?")
-    ('number', 'time')
-    >>> expected_kind("Why did they cross?") is None
-    True
+    A sentence no citation supports comes back with `supported=False`, no
+    citations and the checker's reason.
     """
-    q = " ".join(words(question))
-    if any(p in q for p in ("how many", "how much", "what number", "what percentage", "what share")):
-        return "number"
-    if q.startswith("when ") or any(p in q for p in ("what date", "what year", "which year", "what day", "what month", "on what date", "in what year")):
-        return "time"
+    by_n = {e.n: e for e in evidence}
+    cites = list(draft.cites)
+    verdict = checker.check(draft.text, [by_n[n].text for n in cites], question) if cites else None
+    reason = ""
+    if verdict is None or not verdict.supported:
+        # The model may cite the wrong number for a true sentence; look for the evidence that does support it.
+        best = None
+        for e in evidence:
+            v = checker.check(draft.text, [e.text], question)
+            if v.supported and (best is None or v.score > best[1].score):
+                best = (e.n, v)
+        if best is not None:
+            cites, verdict = [best[0]], best[1]
+            reason = "citation corrected: the model cited other evidence"
+    if verdict is None or not verdict.supported:
+        why = verdict.reason if verdict else "no citation"
+        return AnswerSentence(draft.text, [], False, verdict.score if verdict else 0.0, why)
+    # Drop citations the sentence does not need (ALCE citation precision).
+    for n in list(cites):
+        rest = [m for m in cites if m != n]
+        if rest and checker.check(draft.text, [by_n[m].text for m in rest], question).supported:
+            cites = rest
+    return AnswerSentence(draft.text, cites, True, verdict.score, reason or verdict.reason)
+
+
+# Does the answer answer the question? ----------------------------------------------
+
+VERDICT_SCHEMA = {
+    "type": "object",
+    "properties": {"verdict": {"type": "string", "enum": ["yes", "no"]}},
+    "required": ["verdict"],
+}
+
+
+def parse_verdict(reply: str) -> bool | None:
+    """True for yes, False for no, None when the reply says neither.
+
+    >>> parse_verdict('{"verdict": "no"}'), parse_verdict("Yes."), parse_verdict("maybe")
+    (False, True, None)
+    """
+    try:
+        value = str(json.loads(reply).get("verdict", "")).lower()
+    except (ValueError, AttributeError):
+        value = reply.strip().lower()
+    if value.startswith("yes"):
+        return True
+    if value.startswith("no"):
+        return False
     return None
 
 
-def matches_kind(kind: str | None, text: str, question: str) -> bool:
-    """True when text holds the kind of answer asked for: a number, or a time.
+class LLMJudge:
+    """Asks the LLM whether an answer gives what the question asks for, answering yes or no."""
 
-    >>> matches_kind("number", "At least 300 fighters", "How many?"), matches_kind("number", "hundreds", "")
-    (True, False)
-    """
-    if kind is None:
-        return False
-    if numbers(text) - numbers(question):
-        return True
-    return kind == "time" and bool(_MONTHS & set(words(text)))
+    def __init__(self, llm: LLM) -> None:
+        self.llm = llm
+        self.prompt = prompts.load("judge")
 
-
-def answers_question(question: str, answer_text: str) -> bool:
-    """False when the question asks for a number or a time and the answer gives none."""
-    kind = expected_kind(question)
-    if kind is None:
-        return True
-    has_number = bool(numbers(answer_text) - numbers(question)) or any(
-        w in {"dozens", "hundreds", "thousands", "millions", "several", "few"} for w in words(answer_text)
-    )
-    if kind == "number":
-        return has_number
-    return has_number or bool(_MONTHS & set(words(answer_text)))
+    def answers(self, question: str, answer: str) -> bool:
+        messages = [
+            {"role": "system", "content": self.prompt.render("system")},
+            {"role": "user", "content": self.prompt.render("user", question=question, answer=answer)},
+        ]
+        try:
+            verdict = parse_verdict(self.llm.chat(messages, schema=VERDICT_SCHEMA))
+        except LLMUnavailable as exc:
+            # The answer is already verified against its sources; a failed judgement keeps it.
+            log.warning("Relevance check skipped: %s", exc)
+            return True
+        return verdict is not False

@@ -1,7 +1,8 @@
 """Shared fixtures.
 
-The real models are loaded once per test session: one Assistant (embedding
-model, Chroma index of seeds/, local LLM) serves every integration test.
+The real models are loaded once per test session: one Library (embedded
+Chroma index of seeds/) and one Assistant (embedding model, that index, the
+local LLM) serve every integration test.
 """
 
 from __future__ import annotations
@@ -48,10 +49,18 @@ def embedder():
 
 
 @pytest.fixture(scope="session")
-def assistant(settings, embedder):
+def library(settings, embedder):
+    """The seeds indexed in a fresh embedded Chroma, with the packaged embedding model."""
+    from qa.library import Library
+
+    lib = Library(settings, embedder=embedder)
+    lib.ingest([settings.seeds_dir])
+    return lib
+
+
+@pytest.fixture(scope="session")
+def assistant(settings, embedder, library):
     """The real thing: packaged embedding model, embedded Chroma with seeds/, local llama.cpp LLM."""
     from qa.assistant import Assistant
 
-    a = Assistant(settings, embedder=embedder)
-    a.ingest([settings.seeds_dir])
-    return a
+    return Assistant(settings, embedder=embedder, store=library.store)

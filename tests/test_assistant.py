@@ -1,4 +1,4 @@
-"""The logic around the model, with a fake LLM and the real embedder and Chroma."""
+"""The answering pipeline around the model, with a fake LLM and the real embedder and Chroma."""
 
 import json
 
@@ -6,6 +6,7 @@ import pytest
 
 from qa.assistant import Assistant
 from qa.errors import BadQuestion, IndexNotBuilt
+from qa.library import Library
 from qa.llm import FakeLLM
 from qa.settings import Settings
 
@@ -24,9 +25,9 @@ def shared_index(tmp_path_factory, embedder):
     from tests.conftest import ROOT
 
     settings = Settings(index_dir=tmp_path_factory.mktemp("fake-index"), seeds_dir=ROOT / "seeds", relevance_check=False)
-    base = Assistant(settings, llm=FakeLLM([]), embedder=embedder)
-    base.ingest()
-    return settings, base.store
+    library = Library(settings, embedder=embedder)
+    library.ingest()
+    return settings, library.store
 
 
 def make(shared_index, embedder, *replies, **overrides):
@@ -47,8 +48,8 @@ def test_supported_sentence_is_cited_with_an_exact_quote(shared_index, embedder)
     assert not answer.abstained
     assert answer.text == "At least 300 fighters crossed, two Iraqi security sources said.[1]"
     c = answer.citations[0]
-    source_text = a.store.texts([c.passage_id.split(":")[0]])[c.passage_id.split(":")[0]]
-    assert source_text[c.start : c.end] == c.quote
+    assert a.store.texts([c.doc_id])[c.doc_id][c.start : c.end] == c.quote
+    assert c.passage_id.startswith(c.doc_id + ":")
     assert c.quote.startswith("At least 300 fighters") and c.source.endswith("000_64f02bec46151ae5.txt")
     assert set(answer.timings) == {"retrieve_ms", "generate_ms", "verify_ms", "total_ms"}
     assert json.loads(json.dumps(answer.to_dict()))["citations"][0]["quote"] == c.quote
@@ -74,11 +75,13 @@ def test_only_unsupported_sentences_means_abstain(shared_index, embedder):
     answer = a.ask("What is the population of Aleppo?")
     assert answer.abstained and answer.citations == [] and answer.text == "The documents do not say."
     assert answer.sentences[0].supported is False
+    assert answer.abstain_gate == "no_supported_sentence"
 
 
 def test_empty_reply_abstains(shared_index, embedder):
     answer = make(shared_index, embedder, reply()).ask("What is the population of Aleppo?")
     assert answer.abstained and "no answer" in answer.abstain_reason
+    assert answer.abstain_gate == "no_supported_sentence"
 
 
 def test_wrong_citation_number_is_corrected_to_the_supporting_evidence(shared_index, embedder):
@@ -117,7 +120,8 @@ def test_number_question_answered_without_a_number_abstains(shared_index, embedd
         reply(([n], "Fighters used a dirt road to avoid the official border crossing.")),
         reply(),  # the second try, on the evidence that states numbers, finds nothing either
     )
-    assert a.ask(Q_FIGHTERS).abstained
+    answer = a.ask(Q_FIGHTERS)
+    assert answer.abstained and answer.abstain_gate == "answer_type"
 
 
 def test_vague_number_gets_a_second_try_on_evidence_with_numbers(shared_index, embedder):
@@ -153,13 +157,15 @@ def test_relevance_judge_no_means_abstain(shared_index, embedder):
         relevance_check=True,
     )
     answer = a.ask(Q_FIGHTERS)
-    assert answer.abstained and "do not answer" in answer.abstain_reason
+    assert answer.abstained and "do not answer" in answer.abstain_reason and answer.abstain_gate == "judge"
+    assert answer.citations == [] and answer.text == "The documents do not say."
 
 
 def test_unrelated_question_abstains_without_calling_the_model(shared_index, embedder):
     a = make(shared_index, embedder)  # no replies queued: a call would fail
     answer = a.ask("zxqv plorb wug?")
-    assert answer.abstained and a.llm.calls == []
+    assert answer.abstained and a.llm.calls == [] and answer.abstain_gate == "relevance_floor"
+    assert answer.timings["generate_ms"] == 0.0 and answer.timings["total_ms"] >= answer.timings["retrieve_ms"]
 
 
 def test_streaming_yields_growing_text_then_the_answer(shared_index, embedder):
@@ -180,20 +186,25 @@ def test_bad_questions_are_refused_clearly(shared_index, embedder, question):
     assert "question" in str(err.value).lower()
 
 
-def test_missing_index_without_seeds_says_how_to_build_it(tmp_path, embedder):
-    settings = Settings(index_dir=tmp_path / "index", seeds_dir=tmp_path / "no-seeds")
-    with pytest.raises(IndexNotBuilt) as err:
-        Assistant(settings, llm=FakeLLM([]), embedder=embedder).ask("Anything?")
-    assert "qa ingest" in str(err.value)
-
-
-def test_missing_index_is_built_from_seeds(tmp_path, embedder):
+def test_missing_index_says_how_to_build_it_and_creates_nothing(tmp_path, embedder):
     from tests.conftest import ROOT
 
-    settings = Settings(index_dir=tmp_path / "index", seeds_dir=ROOT / "seeds", relevance_check=False)
-    a = Assistant(settings, llm=FakeLLM([reply()]), embedder=embedder)
-    a.ask("What is the population of Aleppo?")
-    assert a.store.count() > 0
+    settings = Settings(index_dir=tmp_path / "index", seeds_dir=ROOT / "seeds")
+    with pytest.raises(IndexNotBuilt) as err:
+        Assistant(settings, llm=FakeLLM([]), embedder=embedder).ask("Anything?")
+    assert "qa ingest" in str(err.value) and str(tmp_path / "index") in str(err.value)
+    assert not (tmp_path / "index").exists(), "asking never builds or creates an index"
+
+
+def test_an_empty_index_is_refused_not_built(tmp_path, embedder):
+    from tests.conftest import ROOT
+
+    settings = Settings(index_dir=tmp_path / "index", seeds_dir=ROOT / "seeds")
+    library = Library(settings, embedder=embedder)
+    library.store  # creates an empty index
+    with pytest.raises(IndexNotBuilt, match="empty"):
+        Assistant(settings, llm=FakeLLM([]), embedder=embedder).ask("Anything?")
+    assert library.store.count() == 0
 
 
 @pytest.mark.parametrize(
@@ -206,12 +217,11 @@ def test_missing_index_is_built_from_seeds(tmp_path, embedder):
     ],
 )
 def test_numbers_no_document_mentions_are_found(shared_index, embedder, question, unknown):
-    a = make(shared_index, embedder)
-    a.retriever.lexical.refresh(a.store)
-    assert a.retriever.lexical.unknown_numbers(question) == unknown
+    assert make(shared_index, embedder).retriever.unknown_numbers(question) == unknown
 
 
 def test_false_premise_number_abstains_without_calling_the_model(shared_index, embedder):
     a = make(shared_index, embedder)  # no replies queued: a call would fail
     answer = a.ask("Why did Iraq send 3,000 fighters to Syria?")
     assert answer.abstained and "3000" in answer.abstain_reason and a.llm.calls == []
+    assert answer.abstain_gate == "premise"

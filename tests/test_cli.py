@@ -64,3 +64,64 @@ def test_ingest_warns_about_bad_files_and_ask_json_prints_one_object(tmp_path):
     for c in answer["citations"]:
         assert text[c["start"] : c["end"]] == c["quote"]
     assert set(answer["timings"]) >= {"retrieve_ms", "generate_ms", "verify_ms", "total_ms"}
+
+
+@pytest.mark.integration
+def test_docs_status_remove_and_rebuild(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "harbour.txt").write_text("The harbour of Tartus received 12 grain ships in May.")
+    (docs / "lighthouse.txt").write_text("The lighthouse was built in 1888.")
+    env = {"QA_INDEX_DIR": str(tmp_path / "index"), "QA_MODEL_DIR": str(ROOT / "models")}
+
+    status = run("status", env=env)
+    assert status.returncode == 0 and "not built yet" in status.stdout
+    assert not (tmp_path / "index").exists(), "status never creates an index"
+    assert run("ingest", str(docs), env=env).returncode == 0
+
+    listed = json.loads(run("docs", "--json", env=env).stdout)
+    assert sorted(Path(d["source"]).name for d in listed) == ["harbour.txt", "lighthouse.txt"]
+    assert all(d["passages"] == 1 and d["ingested_at"] for d in listed)
+    table = run("docs", env=env)
+    assert "lighthouse.txt" in table.stdout and "2 documents, 2 passages" in table.stderr
+    info = json.loads(run("status", "--json", env=env).stdout)
+    assert (info["documents"], info["passages"], info["index"]) == (2, 2, str(tmp_path / "index"))
+    assert "Qwen2.5" in info["llm"] and info["size_bytes"] > 0
+
+    removed = run("remove", "lighthouse.txt", env=env)
+    assert removed.returncode == 0 and "Removed" in removed.stdout
+    missing = run("remove", "lighthouse.txt", env=env)
+    assert missing.returncode == 2 and "qa docs" in missing.stderr and "Traceback" not in missing.stderr
+
+    # An index written by another version of qa: a clear message, then `qa ingest --rebuild` fixes it.
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    client = chromadb.PersistentClient(path=str(tmp_path / "index"), settings=ChromaSettings(anonymized_telemetry=False))
+    for name in ("qa_passages", "qa_documents"):
+        collection = client.get_collection(name)
+        collection.modify(metadata={**collection.metadata, "index_version": 0})
+    stale = run("ask", "Which harbour received grain ships?", env=env)
+    assert stale.returncode == 2 and "qa ingest --rebuild" in stale.stderr and "Traceback" not in stale.stderr
+    rebuilt = run("ingest", "--rebuild", env=env)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert [Path(d["source"]).name for d in json.loads(run("docs", "--json", env=env).stdout)] == ["harbour.txt"]
+
+
+@pytest.mark.integration
+def test_terminal_chat_answers_a_question_and_a_follow_up(tmp_path):
+    env = {"QA_INDEX_DIR": str(tmp_path / "index"), "QA_MODEL_DIR": str(ROOT / "models"), "QA_LLM_TIMEOUT_S": "600"}
+    assert run("ingest", str(ROOT / "seeds"), env=env).returncode == 0
+    questions = "Who sent fighters into Syria from Iraq?\nHow many did they send, according to Iraqi security sources?\n"
+    chat = subprocess.run([QA, "chat", "--cli"], input=questions, capture_output=True, text=True, timeout=900,
+                          env={**os.environ, **env}, cwd=ROOT)  # fmt: skip
+    assert chat.returncode == 0, chat.stderr
+    answers = chat.stdout.strip().split("\n\n")
+    assert len(answers) == 2, chat.stdout
+    assert "searched for" in chat.stderr  # the follow-up was made standalone for the search
+    text = (ROOT / "seeds" / "000_64f02bec46151ae5.txt").read_text(encoding="utf-8")
+    for line in chat.stdout.splitlines():
+        if line.startswith("[") and "“" in line:
+            start, end = map(int, line.split(" [", 1)[1].split("]", 1)[0].split(":"))
+            quote = line.split("“", 1)[1].rsplit("”", 1)[0]
+            assert quote in text or quote == (ROOT / "seeds" / "003_c00daf70bb690643.txt").read_text(encoding="utf-8")[start:end]

@@ -18,9 +18,9 @@ def answers(assistant, dev_questions):
 
 
 @pytest.fixture(scope="module")
-def texts_by_source(assistant):
-    docs = assistant.store.documents()
-    full = assistant.store.texts([d.doc_id for d in docs])
+def texts_by_source(library):
+    docs = library.documents()
+    full = library.texts([d.doc_id for d in docs])
     return {d.source: full[d.doc_id] for d in docs}
 
 

@@ -21,10 +21,9 @@ IDS = ["dev-01", "dev-05", "dev-07", "dev-09", "dev-11", "dev-12"]
 
 
 @pytest.fixture(scope="module")
-def small_eval(assistant):
+def small_eval(assistant, library):
     questions = [q for q in load_questions(DATA / "questions.jsonl") if q.id in IDS]
-    assistant.ensure_index()
-    texts = run.stored_texts(assistant.store)
+    texts = run.stored_texts(library)
     checker = load_checker(None, assistant.embedder, assistant.settings.support_threshold)
     result = run.evaluate("qa", assistant.ask, questions, texts, checker, assistant.settings.top_k)
     return questions, texts, result

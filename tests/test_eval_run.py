@@ -40,6 +40,7 @@ def echo(settings, embedder, assistant):
 @pytest.mark.integration
 def test_eval_writes_reports_and_passes_floors(echo, settings, tmp_path, capsys):
     code = run.main(settings, questions=DATA / "questions.jsonl", report_dir=tmp_path, limit=4,
+                    pairs=DATA / "support_pairs.jsonl",
                     fail_under=["citation_exactness=1.0", "retrieval_recall_at_k=0.5"], assistant=echo)  # fmt: skip
     out = capsys.readouterr()
     assert code == 0, out.err
@@ -48,7 +49,7 @@ def test_eval_writes_reports_and_passes_floors(echo, settings, tmp_path, capsys)
     for name in ("report.md", "results.json", "metrics.png", "latency.png", "kinds.png"):
         assert (tmp_path / name).stat().st_size > 0
     report = (tmp_path / "report.md").read_text()
-    assert "dev-01" in report and "Support checker" in report
+    assert "dev-01" in report and "Support checker" in report and "by the gate that refused" in report
     data = json.loads((tmp_path / "results.json").read_text())
     assert len(data["systems"]["qa"]["questions"]) == 4
 
@@ -66,12 +67,12 @@ def test_fail_under_names_the_metric(echo, settings, capsys):
 
 
 @pytest.mark.integration
-def test_baseline_maps_cited_chunks_to_exact_spans(echo, settings, tmp_path, capsys):
+def test_baseline_maps_cited_chunks_to_exact_spans(echo, library, settings, tmp_path, capsys):
     code = run.main(settings, questions=DATA / "questions.jsonl", report_dir=tmp_path, limit=2,
                     baseline="llamaindex", fail_under=["citation_exactness=1.0"], assistant=echo)  # fmt: skip
     assert code == 0, capsys.readouterr().err
     data = json.loads((tmp_path / "results.json").read_text())
-    texts = run.stored_texts(echo.store)
+    texts = run.stored_texts(library)
     baseline = data["systems"]["llamaindex"]["questions"]
     citations = [c for q in baseline for c in q["answer_full"]["citations"]]
     assert citations, "the scripted model cites Source 1"
@@ -89,9 +90,14 @@ def test_baseline_maps_cited_chunks_to_exact_spans(echo, settings, tmp_path, cap
     ],
 )
 def test_cli_rejects_bad_options_before_loading_models(args, code, message):
-    result = CliRunner().invoke(app, ["eval", *args])
+    result = CliRunner().invoke(app, ["eval", "--questions", "questions.jsonl", *args])
     assert result.exit_code == code
     assert message in result.output
+
+
+def test_cli_needs_a_question_file():
+    result = CliRunner().invoke(app, ["eval"])
+    assert result.exit_code == 2 and "--questions" in result.output
 
 
 def test_cli_names_the_bad_line(tmp_path):

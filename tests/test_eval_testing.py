@@ -14,7 +14,7 @@ TEXTS = {"seeds/a.txt": TEXT}
 
 def cite(n, quote, shift=0):
     at = TEXT.index(quote) + shift
-    return Citation(n, f"a:{n}:h", "seeds/a.txt", "", at, at + len(quote), quote)
+    return Citation(n, f"a:{n}:h", "a", "seeds/a.txt", "", at, at + len(quote), quote)
 
 
 def make(sentences, citations, abstained=False):

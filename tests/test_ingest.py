@@ -12,6 +12,32 @@ from qa.store import Store
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
+def _docx(path: Path, paragraphs: list[str]) -> None:
+    """A minimal Word file: the one part a .docx reader needs, word/document.xml."""
+    import zipfile
+
+    ns = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    body = "".join(f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in paragraphs)
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("word/document.xml", f'<?xml version="1.0"?><w:document xmlns:w="{ns}"><w:body>{body}</w:body></w:document>')
+
+
+def _epub(path: Path, title: str, paragraph: str) -> None:
+    from ebooklib import epub
+
+    book = epub.EpubBook()
+    book.set_identifier("qa-test")
+    book.set_title(title)
+    book.set_language("en")
+    chapter = epub.EpubHtml(title="One", file_name="one.xhtml", lang="en")
+    chapter.content = f"<html><body><h1>{title}</h1><p>{paragraph}</p></body></html>"
+    book.add_item(chapter)
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav())
+    book.spine = ["nav", chapter]
+    epub.write_epub(str(path), book)
+
+
 def _pdf(path: Path, lines: list[str]) -> None:
     import matplotlib
 
@@ -120,3 +146,32 @@ def test_oversized_file_is_skipped(tmp_path, embedder):
     (docs / "big.txt").write_text("word " * 1000)
     report = Ingestor(settings, store, embedder).ingest([docs])
     assert report.documents == 0 and "limit" in report.skipped[0][1]
+
+
+@pytest.mark.integration
+def test_docx_and_epub_are_read_by_llama_index_readers(tmp_path, store_and_ingestor):
+    store, ingestor = store_and_ingestor
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    _docx(docs / "memo.docx", ["Harbour memo", "The harbour of Tartus received 12 grain ships in May."])
+    _epub(docs / "keeper.epub", "The keeper", "The lighthouse keeper counted 40 storms in 1901.")
+    report = ingestor.ingest([docs])
+    assert report.skipped == [] and report.documents == 2
+    by_name = {Path(d.path).name: d for d in store.documents()}
+    texts = store.texts([d.doc_id for d in by_name.values()])
+    assert "12 grain ships" in texts[by_name["memo.docx"].doc_id]
+    assert "40 storms in 1901" in texts[by_name["keeper.epub"].doc_id]
+    assert by_name["memo.docx"].title == "Harbour memo"
+    for p in store.all_passages():
+        assert texts[p.doc_id][p.start : p.end] == p.text
+
+
+def test_optional_format_without_its_reader_says_what_to_install(tmp_path, monkeypatch):
+    from qa.ingest import files, readers
+
+    monkeypatch.setattr(files, "supported_suffixes", lambda: readers.BUILT_IN)
+    monkeypatch.setattr(readers, "supported_suffixes", lambda: readers.BUILT_IN)
+    (tmp_path / "memo.docx").write_bytes(b"PK")
+    found, skipped = files.discover([tmp_path])
+    assert found == [] and "qa[formats]" in skipped[0][1]
+    assert readers.unsupported_reason(".exe") == "unsupported type '.exe'"

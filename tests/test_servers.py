@@ -8,6 +8,7 @@ import pytest
 
 from qa.assistant import Assistant
 from qa.errors import LLMUnavailable
+from qa.library import Library
 from qa.models import LOCAL_MODELS, assemble
 from tests.servers import chroma_server, free_port, llm_server
 
@@ -17,18 +18,19 @@ pytestmark = pytest.mark.integration
 def test_chroma_server_mode(tmp_path, settings, embedder, assistant):
     with chroma_server(tmp_path / "chroma") as url:
         server_settings = settings.model_copy(update={"chroma_url": url, "index_dir": tmp_path / "unused"})
-        a = Assistant(server_settings, embedder=embedder, llm=assistant.llm)
-        report = a.ingest([settings.seeds_dir])
+        library = Library(server_settings, embedder=embedder)
+        report = library.ingest([settings.seeds_dir])
         assert report.documents == 2 and report.passages > 10
         assert not (tmp_path / "unused").exists(), "server mode must not write a local index"
+        a = Assistant(server_settings, embedder=embedder, llm=assistant.llm)
         answer = a.ask("What troop number was the deployment to the Damascus area aiming to reach?")
         assert not answer.abstained and "10,000" in answer.text
         for c in answer.citations:
-            doc_id = c.passage_id.split(":")[0]
-            assert a.store.texts([doc_id])[doc_id][c.start : c.end] == c.quote
+            assert library.texts([c.doc_id])[c.doc_id][c.start : c.end] == c.quote
         # A second client (a teammate) sees the same index, with nothing on its own disk.
-        teammate = Assistant(server_settings, embedder=embedder, llm=assistant.llm)
-        assert teammate.ensure_index() is None and teammate.store.count() == a.store.count()
+        teammate = Library(server_settings, embedder=embedder)
+        assert teammate.ensure_index() is None and len(teammate.documents()) == 2
+        assert teammate.status()["passages"] == report.passages
 
 
 def test_chroma_server_down_is_a_clear_error(settings, embedder):
@@ -36,7 +38,7 @@ def test_chroma_server_down_is_a_clear_error(settings, embedder):
 
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(StoreUnavailable) as err:
-        Assistant(settings.model_copy(update={"chroma_url": url}), embedder=embedder).store
+        Library(settings.model_copy(update={"chroma_url": url}), embedder=embedder).documents()
     assert url.split("//")[1].split(":")[0] in str(err.value) and "chroma run" in str(err.value)
 
 

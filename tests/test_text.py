@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.clean import is_glued_duplicate, is_trailer, kept_blocks, title_of
+from qa.ingest.clean import is_glued_duplicate, is_trailer, kept_blocks, title_of
 from qa.split import passage_spans, sentence_spans
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

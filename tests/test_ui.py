@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from qa import ui_render as render
-from qa.documents import reindex_paths, remove_upload, safe_filename, save_upload, uploads_dir
+from qa.documents import Document
 from qa.errors import IngestError, LLMUnavailable
 from qa.followup import MAX_TURNS, build_messages, parse_reply, standalone_question
+from qa.ingest.uploads import reindex_paths, remove_upload, safe_filename, save_upload, uploads_dir
 from qa.llm import FakeLLM
-from qa.store import Document
+from qa.ui import render
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"
@@ -37,8 +37,8 @@ def answer_dict(**overrides) -> dict:
         "text": "About 7,000 arrived.[1]",
         "sentences": [{"text": "About 7,000 arrived.", "citations": [1], "supported": True, "score": 1.0, "reason": ""}],
         "citations": [
-            {"n": 1, "passage_id": "doc1:0001:abcd", "source": "seeds/a.txt", "title": "Fighters", "start": 4,
-             "end": 27, "quote": "7,000 <fighters> & more"}
+            {"n": 1, "passage_id": "doc1:0001:abcd", "doc_id": "doc1", "source": "seeds/a.txt", "title": "Fighters",
+             "start": 4, "end": 27, "quote": "7,000 <fighters> & more"}
         ],
         "abstained": False,
         "model": "qwen-test",
@@ -152,13 +152,11 @@ def test_sources_panel_groups_quotes_by_article():
     assert "appear here" in render.render_sources(None, None)
 
 
-def test_doc_id_of_passage_id():
-    assert render.doc_id_of("3f2a9c0d:0012:deadbeef") == "3f2a9c0d"
-
-
 def test_document_rows_and_choices():
-    docs = [Document("id1", "/p/a.txt", "p/a.txt", "Title A", "s", 7), Document("id2", "/p/b.txt", "p/b.txt", "", "s", 2)]
-    assert render.document_rows(docs) == [["Title A", "p/a.txt", 7], ["p/b.txt", "p/b.txt", 2]]
+    docs = [Document("id1", "/p/a.txt", "p/a.txt", "Title A", "s", 7, ingested_at=0.0), Document("id2", "/p/b.txt", "p/b.txt", "", "s", 2)]
+    rows = render.document_rows(docs)
+    assert rows[1] == ["p/b.txt", "p/b.txt", 2, ""]
+    assert rows[0][:3] == ["Title A", "p/a.txt", 7] and rows[0][3].startswith(("1970-01-01", "1969-12-31"))
     assert render.document_choices(docs)[0] == ("Title A — p/a.txt", "id1")
 
 
@@ -284,19 +282,17 @@ def test_remove_deletes_only_files_inside_the_uploads_folder(tmp_path):
 # App helpers ------------------------------------------------------------------
 
 
-def test_example_questions_come_from_the_dev_set(tmp_path):
-    from qa.ui import GENERIC_EXAMPLES, example_questions
+def test_example_questions_come_from_the_settings():
+    from qa.settings import Settings
+    from qa.ui.app import GENERIC_EXAMPLES, example_questions
 
-    rows = [{"question": f"q{i}", "answerable": i != 1} for i in range(6)]
-    path = tmp_path / "dev.jsonl"
-    path.write_text("\n".join(json.dumps(r) for r in rows))
-    assert example_questions(path) == ["q0", "q2", "q3", "q1"]
-    assert example_questions(tmp_path / "missing.jsonl") == GENERIC_EXAMPLES
+    assert example_questions(Settings(examples=["Who?", "When?"])) == ["Who?", "When?"]
+    assert example_questions(Settings(examples=[])) == GENERIC_EXAMPLES
 
 
 def test_login_comes_from_both_variables_or_none(monkeypatch):
     from qa.errors import QAError
-    from qa.ui import login_from_env
+    from qa.ui.app import login_from_env
 
     monkeypatch.delenv("QA_UI_USER", raising=False)
     monkeypatch.delenv("QA_UI_PASSWORD", raising=False)
@@ -317,18 +313,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(assistant):
-    from qa.ui import build_app
+def serve(assistant, library):
+    from qa.conversation import Assistants
+    from qa.ui.app import build_app
 
     port = free_port()
-    demo = build_app(assistant)
+    demo = build_app(Assistants(assistant), library)
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
     return demo, f"http://127.0.0.1:{port}/"
 
 
 @pytest.fixture(scope="module")
-def app_url(assistant):
-    demo, url = serve(assistant)
+def app_url(assistant, library):
+    demo, url = serve(assistant, library)
     yield url
     demo.close()
 
@@ -358,6 +355,7 @@ class ScriptedLLM:
 def scripted_app(embedder, tmp_path):
     """The app over its own index of seeds/ (uploads land in tmp_path), with a scripted LLM."""
     from qa.assistant import Assistant
+    from qa.library import Library
     from qa.settings import Settings
 
     settings = Settings(index_dir=tmp_path / "index", seeds_dir=ROOT / "seeds", model_dir=ROOT / "models")
@@ -373,15 +371,16 @@ def scripted_app(embedder, tmp_path):
         ],
         rewrites=['{"question": "How many fighters did Iraq send into Syria, according to Iraqi security sources?"}'],
     )
-    assistant = Assistant(settings, llm=llm, embedder=embedder)
-    assistant.ingest([settings.seeds_dir])
-    demo, url = serve(assistant)
-    yield url, assistant, llm
+    library = Library(settings, embedder=embedder)
+    library.ingest([settings.seeds_dir])
+    assistant = Assistant(settings, llm=llm, embedder=embedder, store=library.store)
+    demo, url = serve(assistant, library)
+    yield url, assistant, library, llm
     demo.close()
 
 
 @pytest.mark.integration
-def test_ask_api_returns_the_cli_json(app_url, assistant):
+def test_ask_api_returns_the_cli_json(app_url, library):
     from gradio_client import Client
 
     client = Client(app_url, verbose=False)
@@ -390,7 +389,7 @@ def test_ask_api_returns_the_cli_json(app_url, assistant):
     assert "7,000" in result["text"]
     assert result["citations"]
     for c in result["citations"]:
-        doc = assistant.store.document(render.doc_id_of(c["passage_id"]))
+        doc = library.document(c["doc_id"])
         assert doc.text[c["start"] : c["end"]] == c["quote"]
     assert set(result) >= {"question", "text", "sentences", "citations", "model", "timings", "evidence"}
 
@@ -487,7 +486,7 @@ def test_browser_follow_up_keeps_each_answer_its_own_citations(scripted_app, bro
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
 
-    url, assistant, llm = scripted_app
+    url, assistant, library, llm = scripted_app
     browser.get(url)
     _ask(browser, DAMASCUS)
     _wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#qa-chat a.cite[data-turn='0']")))
@@ -520,7 +519,7 @@ def test_browser_upload_indexes_a_file_and_explains_a_bad_one(scripted_app, brow
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
 
-    url, assistant, _ = scripted_app
+    url, assistant, library, _ = scripted_app
     good, empty = tmp_path / "Harbour report.md", tmp_path / "empty.txt"
     good.write_text("# Harbour report\n\nThe harbour of Tartus received 12 grain ships in May.\n", encoding="utf-8")
     empty.write_text("   \n", encoding="utf-8")
@@ -538,6 +537,6 @@ def test_browser_upload_indexes_a_file_and_explains_a_bad_one(scripted_app, brow
     saved = uploads_dir(assistant.settings) / "Harbour_report.md"
     assert saved.read_text(encoding="utf-8") == good.read_text(encoding="utf-8")
     assert not (uploads_dir(assistant.settings) / "empty.txt").exists()  # not indexed, not kept
-    assert any(d.title == "Harbour report" for d in assistant.store.documents())
+    assert any(d.title == "Harbour report" for d in library.documents())
     passages = assistant.retriever.retrieve("How many grain ships did Tartus receive?").passages
     assert any("grain ships" in p.text for p, _ in passages)  # searchable at once

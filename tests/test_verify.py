@@ -2,7 +2,8 @@
 
 import pytest
 
-from qa.verify import LexicalChecker, answers_question, expected_kind, missing_names, missing_numbers
+from qa.question import answers_question, expected_kind
+from qa.verify import LexicalChecker, missing_names, missing_numbers
 
 EV_300 = (
     "At least 300 fighters, primarily from the Badr and Nujabaa groups, crossed late on Sunday using a dirt "

@@ -238,6 +238,7 @@ class QuestionScore:
     shown_covered: int = 0  # gold quotes overlapped by the evidence the model was shown
     latency_ms: float = 0.0
     error: str = ""
+    abstain_gate: str = ""  # which named gate refused, when the answer is an abstention
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -271,6 +272,7 @@ def score_answer(question: Question, answer: Answer, texts: dict[str, str], chec
         correct=correct,
         missing=missing,
         latency_ms=float(answer.timings.get("total_ms", 0.0)),
+        abstain_gate=answer.abstain_gate if answer.abstained else "",
     )
 
     by_n = {c.n: c for c in answer.citations}
@@ -351,6 +353,23 @@ def summarise(scores: Sequence[QuestionScore], k: int) -> dict[str, float | None
         "k": k,
     }
     return out
+
+
+def gate_counts(scores: Sequence[QuestionScore]) -> dict[str, dict[str, int]]:
+    """What each abstention gate stopped: {gate: {"right": on unanswerable, "wrong": on answerable}}.
+
+    >>> s = [QuestionScore("a", "q", False, "", True, True, abstain_gate="premise"),
+    ...      QuestionScore("b", "q", True, "", True, False, abstain_gate="judge"),
+    ...      QuestionScore("c", "q", True, "x", False, True)]
+    >>> gate_counts(s)
+    {'judge': {'right': 0, 'wrong': 1}, 'premise': {'right': 1, 'wrong': 0}}
+    """
+    counts: dict[str, dict[str, int]] = {}
+    for s in scores:
+        if s.abstained:
+            gate = counts.setdefault(s.abstain_gate or "(unnamed)", {"right": 0, "wrong": 0})
+            gate["wrong" if s.answerable else "right"] += 1
+    return dict(sorted(counts.items()))
 
 
 # Thresholds -----------------------------------------------------------------------

@@ -6,7 +6,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from qa.eval.metrics import METRICS
+from qa.eval.metrics import METRICS, gate_counts
 from qa.eval.questions import Question
 
 _EXACTNESS_NOTE = "citation_exactness must be 1.0: every quote is the stored text at its span"
@@ -115,6 +115,7 @@ def write(folder: Path, results, questions: list[Question], checker_report, meta
     data = summary_dict(results, checker_report, meta, [])
     data.pop("failures")
     for r in results:
+        data["systems"][r.name]["gates"] = gate_counts(r.scores)
         data["systems"][r.name]["questions"] = [
             {**s.to_dict(), "answer_full": a.to_dict() if a else None} for s, a in zip(r.scores, r.answers)
         ]
@@ -151,6 +152,18 @@ def write(folder: Path, results, questions: list[Question], checker_report, meta
             "",
         ]
     lines += [
+        "## Abstentions, by the gate that refused",
+        "",
+        "Right: the question was unanswerable. Wrong: an answerable question was refused.",
+        "",
+        "| system | gate | right | wrong |",
+        "|---|---|---:|---:|",
+        *[
+            f"| {r.name} | {gate} | {c['right']} | {c['wrong']} |"
+            for r in results
+            for gate, c in gate_counts(r.scores).items()
+        ],
+        "",
         "## Answers right, by question kind",
         "",
         "| kind | " + " | ".join(r.name for r in results) + " |",

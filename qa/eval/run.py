@@ -14,7 +14,7 @@ from qa.answer import Answer
 from qa.errors import QAError
 from qa.eval.metrics import QuestionScore, parse_fail_under, score_answer, shortfalls, summarise
 from qa.eval.questions import Question, check_evidence, load_questions
-from qa.eval.support import DEFAULT_PAIRS, CheckerReport, evaluate_checker, load_checker, load_pairs
+from qa.eval.support import CheckerReport, evaluate_checker, load_checker, load_pairs
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +38,10 @@ class SystemResult:
     metrics: dict = field(default_factory=dict)
 
 
-def stored_texts(store) -> dict[str, str]:
-    """{source: full stored text} for every indexed document."""
-    docs = store.documents()
-    texts = store.texts([d.doc_id for d in docs])
+def stored_texts(library) -> dict[str, str]:
+    """{source: full stored text} for every document of a `Library`."""
+    docs = library.documents()
+    texts = library.texts([d.doc_id for d in docs])
     return {d.source: texts.get(d.doc_id, "") for d in docs}
 
 
@@ -89,7 +89,7 @@ def evaluate(
 
 def main(
     settings,
-    questions: Path,
+    questions: Path | None,
     report_dir: Path | None = None,
     json_out: bool = False,
     baseline: str | None = None,
@@ -99,6 +99,7 @@ def main(
     checker_only: bool = False,
     pairs: Path | None = None,
     assistant=None,
+    library=None,
 ) -> int:
     """Run the harness; return the exit code (1 when a --fail-under floor is not met)."""
     try:
@@ -116,25 +117,26 @@ def main(
         qs = qs[:limit] if limit else qs
 
     from qa.assistant import Assistant
+    from qa.library import Library
 
-    assistant = assistant or Assistant(settings)
-    judge = load_checker(checker, assistant.embedder, settings.support_threshold)
-    pairs_path = Path(pairs) if pairs else DEFAULT_PAIRS
+    library = library or Library(settings, embedder=assistant.embedder if assistant else None)
+    judge = load_checker(checker, library.embedder, settings.support_threshold)
     checker_report: CheckerReport | None = None
-    if pairs_path.is_file():
-        checker_report = evaluate_checker(judge, load_pairs(pairs_path))
+    if pairs:
+        checker_report = evaluate_checker(judge, load_pairs(Path(pairs)))
         say(f"Support checker {checker_report.checker}: balanced accuracy {checker_report.balanced_accuracy:.3f} "
-            f"on {checker_report.pairs} labelled pairs ({pairs_path}).")  # fmt: skip
-    elif checker_only or pairs:
-        raise QAError(f"No support-pairs file at {pairs_path}; pass --pairs FILE.")
+            f"on {checker_report.pairs} labelled pairs ({pairs}).")  # fmt: skip
+    elif checker_only:
+        raise QAError("--checker-only needs labelled pairs: pass --pairs FILE (e.g. tests/data/support_pairs.jsonl).")
     if checker_only:
         return _finish_checker_only(checker_report, floors, json_out)
 
-    assistant.ensure_index()
-    texts = stored_texts(assistant.store)
+    library.ensure_index()
+    assistant = assistant or Assistant(settings, embedder=library.embedder)
+    texts = stored_texts(library)
     if problems := check_evidence(qs, texts):
         raise QAError(
-            f"{questions}: {len(problems)} gold evidence problem(s) against the index at {assistant.store.where}:\n  "
+            f"{questions}: {len(problems)} gold evidence problem(s) against the index at {library.where}:\n  "
             + "\n  ".join(problems[:10])
             + "\nIngest the documents the questions name (`qa ingest FOLDER`) or fix the quotes."
         )

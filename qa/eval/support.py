@@ -18,7 +18,6 @@ from pathlib import Path
 from qa.errors import QAError
 from qa.eval.metrics import balanced_accuracy
 
-DEFAULT_PAIRS = Path("tests/data/support_pairs.jsonl")
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ class CheckerReport:
         }
 
 
-def load_pairs(path: Path = DEFAULT_PAIRS) -> list[Pair]:
+def load_pairs(path: Path) -> list[Pair]:
     """The labelled pairs; QAError names the line of a malformed record."""
     path = Path(path)
     if not path.is_file():

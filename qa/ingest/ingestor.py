@@ -1,4 +1,4 @@
-"""Ingest folders and files into the store: read, clean, split, embed, upsert.
+"""Bring the store in line with files: read, clean, split, embed, upsert.
 
 Documents are identified by their resolved path (file names repeat across
 folders). Unchanged files (same sha256) are skipped, changed ones replaced,
@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.clean import kept_blocks, title_of
+from qa.documents import Document, Passage
 from qa.embed import Embedder
 from qa.errors import IngestError, QAError
-from qa.readers import SUPPORTED, extract
+from qa.ingest.clean import title_of
+from qa.ingest.files import discover, display_source, doc_id_for
+from qa.ingest.passages import build_passages
+from qa.ingest.readers import extract
 from qa.settings import Settings
-from qa.split import passage_spans
-from qa.store import Document, Passage, Store
+from qa.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -67,78 +68,14 @@ class IngestReport:
         }
 
 
-def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Supported files under `paths` (sorted), and paths skipped with a reason."""
-    found: list[Path] = []
-    skipped: list[tuple[str, str]] = []
-    for root in paths:
-        if root.is_file():
-            if root.suffix.lower() in SUPPORTED:
-                found.append(root)
-            else:
-                skipped.append((str(root), f"unsupported type '{root.suffix}'"))
-        elif root.is_dir():
-            for dirpath, dirnames, filenames in os.walk(root):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                for name in sorted(filenames):
-                    path = Path(dirpath) / name
-                    if name.startswith("."):
-                        continue
-                    if path.suffix.lower() in SUPPORTED:
-                        found.append(path)
-                    else:
-                        skipped.append((str(path), f"unsupported type '{path.suffix or '(none)'}'"))
-        else:
-            skipped.append((str(root), "no such file or folder"))
-    return sorted(set(found)), skipped
-
-
-def display_source(path: Path) -> str:
-    """Path shown in citations: relative to the working folder when inside it."""
-    resolved = path.resolve()
-    try:
-        return str(resolved.relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(resolved)
-
-
-def doc_id_for(path: Path) -> str:
-    return hashlib.sha1(str(path.resolve()).encode("utf-8")).hexdigest()[:16]
-
-
-def passage_id_for(doc_id: str, index: int, text: str) -> str:
-    """Deterministic passage id: document, position and a content hash.
-
-    >>> passage_id_for("abc", 3, "Hello.")
-    'abc:0003:2d7a3bd0'
-    """
-    return f"{doc_id}:{index:04d}:{hashlib.sha1(text.encode('utf-8')).hexdigest()[:8]}"
-
-
-def build_passages(doc_id: str, source: str, title: str, text: str, max_chars: int) -> list[Passage]:
-    """Cut a document's kept content into passages with exact spans."""
-    spans = passage_spans(text, kept_blocks(text), max_chars)
-    return [
-        Passage(
-            passage_id=passage_id_for(doc_id, i, text[p.start : p.end]),
-            doc_id=doc_id,
-            source=source,
-            title=title,
-            start=p.start,
-            end=p.end,
-            text=text[p.start : p.end],
-            sentences=p.sentences,
-        )
-        for i, p in enumerate(spans)
-    ]
-
-
 def _is_under(path: str, roots: list[Path]) -> bool:
     p = Path(path)
     return any(p == r or r in p.parents for r in roots)
 
 
 class Ingestor:
+    """Reads files into the store; settings and components in the constructor, paths per call."""
+
     def __init__(self, settings: Settings, store: Store, embedder: Embedder) -> None:
         self.settings = settings
         self.store = store

@@ -1,13 +1,16 @@
-"""Turn files into stored source text (.txt, .md, .html, .pdf).
+"""Turn files into stored source text (.txt, .md, .html, .pdf; .docx, .epub when their readers are installed).
 
 The stored text is what citations quote. Plain text and Markdown are stored
-as written (decoded); HTML and PDF as their extracted text.
+as written (decoded); HTML and PDF as their extracted text; other formats as
+the text llama-index's file readers give.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from qa.errors import IngestError
@@ -15,7 +18,38 @@ from qa.errors import IngestError
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 PDF_SUFFIXES = {".pdf"}
-SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
+BUILT_IN = frozenset(TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES)
+
+# Formats read by llama-index's file readers, each usable once the library it
+# needs is installed (`pip install "qa[formats]"`): suffix -> (reader, modules).
+OPTIONAL_READERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    ".docx": ("DocxReader", ("docx2txt",)),
+    ".epub": ("EpubReader", ("ebooklib", "html2text")),
+}
+FORMATS_HINT = 'pip install "qa[formats]"'
+
+
+@lru_cache(maxsize=1)
+def supported_suffixes() -> frozenset[str]:
+    """File types ingest reads here: the built-in ones plus optional ones whose readers are installed."""
+    optional = {
+        suffix
+        for suffix, (_reader, modules) in OPTIONAL_READERS.items()
+        if all(importlib.util.find_spec(m) is not None for m in modules)
+    }
+    return BUILT_IN | optional
+
+
+def unsupported_reason(suffix: str) -> str:
+    """Why a file type is not read, and what to install when a reader exists for it.
+
+    >>> unsupported_reason(".exe")
+    "unsupported type '.exe'"
+    """
+    suffix = suffix.lower()
+    if suffix in OPTIONAL_READERS and suffix not in supported_suffixes():
+        return f"unsupported type '{suffix}' (`{FORMATS_HINT}` adds a reader for it)"
+    return f"unsupported type '{suffix or '(none)'}'"
 
 
 @dataclass(frozen=True)
@@ -86,6 +120,19 @@ def _pdf(path: Path) -> Extracted:
     return Extracted(text, title)
 
 
+def _llama_index_reader(path: Path, reader_name: str) -> Extracted:
+    import llama_index.readers.file as readers
+
+    try:
+        documents = getattr(readers, reader_name)().load_data(path)
+    except Exception as exc:  # each reader's library raises its own types for damaged files
+        raise IngestError(f"{path} could not be read ({type(exc).__name__}: {exc}); skipped.") from exc
+    text = "\n\n".join(d.text.strip() for d in documents if d.text and d.text.strip())
+    if not text:
+        raise IngestError(f"{path} has no extractable text; skipped.")
+    return Extracted(text, "")
+
+
 def extract(path: Path, raw: bytes) -> Extracted:
     """Extract the stored text of one file, or raise IngestError saying why not."""
     suffix = path.suffix.lower()
@@ -97,4 +144,8 @@ def extract(path: Path, raw: bytes) -> Extracted:
         return _html(raw, str(path))
     if suffix in PDF_SUFFIXES:
         return _pdf(path)
-    raise IngestError(f"{path} has an unsupported type '{suffix}' (supported: {', '.join(sorted(SUPPORTED))}); skipped.")
+    if suffix in OPTIONAL_READERS and suffix in supported_suffixes():
+        return _llama_index_reader(path, OPTIONAL_READERS[suffix][0])
+    raise IngestError(
+        f"{path} has an {unsupported_reason(suffix)} (supported: {', '.join(sorted(supported_suffixes()))}); skipped."
+    )

@@ -1,0 +1,214 @@
+"""Citations, from the model's reply to the finished Answer.
+
+1. Parse: what the model wrote becomes sentences with the evidence numbers
+   they cite. The model is asked for JSON
+   (`{"sentences": [{"evidence": [1], "text": "..."}]}`), but hosted models
+   without schema support, or a reply cut short, may give plain text with [n]
+   markers instead; both are read. Numbers outside 1..N are dropped: an
+   answer can never cite evidence it was not given.
+2. Assemble: checked sentences are renumbered [1..k] in order of first use and
+   each number resolves to its evidence's exact span (`assemble`).
+3. Check: `quote_matches` is the one comparison of a quote with the stored
+   text at its span; `require_exact` applies it to every citation of an answer.
+
+>>> parse_reply('{"sentences": [{"evidence": [2, 9], "text": "At least 300 fighters crossed."}]}', 3)
+[Draft(text='At least 300 fighters crossed.', cites=(2,))]
+>>> parse_reply("Iraq sent 300 fighters [1][3]. They crossed at night [2].", 3)
+[Draft(text='Iraq sent 300 fighters.', cites=(1, 3)), Draft(text='They crossed at night.', cites=(2,))]
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from qa.answer import Answer, AnswerSentence, Citation, render_sentences
+from qa.errors import QAError
+from qa.split import sentence_spans
+
+_MARKERS = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_PARTIAL_TEXT = re.compile(r'"text"\s*:\s*"((?:[^"\\]|\\.)*)("?)')
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A sentence the model proposed, with the evidence numbers it cited."""
+
+    text: str
+    cites: tuple[int, ...]
+
+
+def _valid(numbers: list, n_evidence: int) -> tuple[int, ...]:
+    out: list[int] = []
+    for x in numbers:
+        try:
+            i = int(x)
+        except (TypeError, ValueError):
+            continue
+        if 1 <= i <= n_evidence and i not in out:
+            out.append(i)
+    return tuple(out)
+
+
+def strip_markers(text: str) -> tuple[str, list[int]]:
+    """Remove [n] / [n, m] markers, returning the clean text and the numbers.
+
+    >>> strip_markers("Seven died [1, 2].")
+    ('Seven died.', [1, 2])
+    """
+    found = [int(x) for group in _MARKERS.findall(text) for x in re.split(r"[,;]", group)]
+    clean = _MARKERS.sub("", text)
+    clean = re.sub(r"\s+([.,;:!?])", r"\1", clean)
+    return re.sub(r"\s{2,}", " ", clean).strip(), found
+
+
+def _split_sentences(text: str) -> list[str]:
+    return [text[s:e] for s, e in sentence_spans(text, 0, len(text))] if text.strip() else []
+
+
+def _from_json(reply: str) -> list | None:
+    start, end = reply.find("{"), reply.rfind("}")
+    if start < 0 or end <= start:
+        return None
+    try:
+        data = json.loads(reply[start : end + 1])
+    except json.JSONDecodeError:
+        return None
+    if isinstance(data, dict) and isinstance(data.get("sentences"), list):
+        return data["sentences"]
+    return None
+
+
+def parse_reply(reply: str, n_evidence: int) -> list[Draft]:
+    """Sentences and their citations from a model reply (JSON or marked-up text)."""
+    drafts: list[Draft] = []
+    items = _from_json(reply)
+    if items is not None:
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            text, inline = strip_markers(str(item.get("text", "")))
+            listed = item.get("evidence", [])
+            cites = _valid((listed if isinstance(listed, list) else [listed]) + inline, n_evidence)
+            drafts.extend(Draft(s, cites) for s in _split_sentences(text))
+        return [d for d in drafts if d.text]
+    for sentence in _split_sentences(reply.strip()):
+        text, found = strip_markers(sentence)
+        if text:
+            drafts.append(Draft(text, _valid(found, n_evidence)))
+    return drafts
+
+
+def partial_answer_text(reply_so_far: str) -> str:
+    """The answer text visible so far in a streaming JSON (or plain) reply.
+
+    >>> partial_answer_text('{"sentences": [{"evidence": [1], "text": "At least 30')
+    'At least 30'
+    """
+    if not reply_so_far.lstrip().startswith("{"):
+        return strip_markers(reply_so_far)[0]
+    parts = []
+    for body, _closed in _PARTIAL_TEXT.findall(reply_so_far):
+        try:
+            parts.append(json.loads(f'"{body}"'))
+        except json.JSONDecodeError:
+            parts.append(body.replace('\\"', '"'))
+    return " ".join(p.strip() for p in parts if p.strip())
+
+
+# Assembling the Answer ----------------------------------------------------------
+
+
+class Quotable(Protocol):
+    """A numbered span of a stored document, as shown to the model (e.g. `retrieve.Evidence`)."""
+
+    n: int
+    start: int
+    end: int
+    text: str
+
+    @property
+    def passage_id(self) -> str: ...
+    @property
+    def doc_id(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+
+
+def evidence_records(evidence: Sequence[Quotable]) -> list[dict]:
+    """What the model was shown, numbered as it saw it, for `Answer.evidence`."""
+    return [
+        {"n": e.n, "passage_id": e.passage_id, "source": e.source, "start": e.start, "end": e.end, "text": e.text}
+        for e in evidence
+    ]
+
+
+def retrieved_records(passages) -> list[dict]:
+    """The fused passages, best first, for `Answer.retrieved`: (passage, score) pairs."""
+    return [
+        {"passage_id": p.passage_id, "source": p.source, "start": p.start, "end": p.end, "score": score}
+        for p, score in passages
+    ]
+
+
+def assemble(sentences: Sequence[AnswerSentence], shown: Sequence[Quotable], **fields) -> Answer:
+    """The Answer: supported sentences' evidence numbers renumbered 1..k in order of first use.
+
+    Each number resolves to a Citation of the span of the evidence `shown`
+    under that number. Unsupported sentences are kept, uncited. `fields` are
+    the Answer's other fields (question, model, timings, evidence, retrieved,
+    prompt, search_question).
+
+    >>> from types import SimpleNamespace as E
+    >>> shown = [E(n=1, passage_id="d:0:x", doc_id="d", source="a.txt", title="", start=0, end=4, text="Four"),
+    ...          E(n=2, passage_id="d:1:y", doc_id="d", source="a.txt", title="", start=5, end=8, text="two")]
+    >>> a = assemble([AnswerSentence("Two.", [2, 1], True, 1.0)], shown, question="q", model="m", timings={})
+    >>> a.text, [(c.n, c.quote) for c in a.citations]
+    ('Two.[1][2]', [(1, 'two'), (2, 'Four')])
+    """
+    by_n = {e.n: e for e in shown}
+    numbering: dict[int, int] = {}
+    citations: list[Citation] = []
+    final: list[AnswerSentence] = []
+    for s in sentences:
+        if not s.supported:
+            final.append(s)
+            continue
+        renumbered = []
+        for n in s.citations:
+            if n not in numbering:
+                e = by_n[n]
+                numbering[n] = len(numbering) + 1
+                citations.append(Citation(numbering[n], e.passage_id, e.doc_id, e.source, e.title, e.start, e.end, e.text))
+            renumbered.append(numbering[n])
+        final.append(AnswerSentence(s.text, renumbered, True, s.score, s.reason))
+    return Answer(text=render_sentences(final), sentences=final, citations=citations, abstained=False, **fields)
+
+
+# Exactness ------------------------------------------------------------------------
+
+
+def quote_matches(text: str, start: int, end: int, quote: str) -> bool:
+    """True when `quote` is exactly `text[start:end]`: the one exactness check.
+
+    >>> quote_matches("One two three", 4, 7, "two"), quote_matches("One two", 4, 9, "two")
+    (True, False)
+    """
+    return 0 <= start <= end <= len(text) and text[start:end] == quote
+
+
+def require_exact(citations: Sequence[Citation], texts: Mapping[str, str]) -> None:
+    """Raise QAError unless every citation's quote is its document's stored text at its span.
+
+    `texts` maps doc_id to the full stored text.
+    """
+    for c in citations:
+        if not quote_matches(texts.get(c.doc_id, ""), c.start, c.end, c.quote):
+            raise QAError(
+                f"Index inconsistency: passage {c.passage_id} no longer matches its source. Re-run `qa ingest`."
+            )

@@ -1,0 +1,97 @@
+"""Abstention as an ordered list of named gates.
+
+Each gate is a small function that looks at one question's `Case` and returns
+the reason to refuse, or None to let the answer through. The pipeline runs
+`BEFORE_GENERATION` right after retrieval (no model call is spent on a
+question these refuse) and `AFTER_GENERATION` once the draft answer is
+verified and assembled. The first gate that refuses names the abstention
+(`Answer.abstain_gate`), so a report can count what each gate stops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple
+
+from qa.question import answers_question
+
+if TYPE_CHECKING:
+    from qa.answer import Answer
+    from qa.retrieve import Retrieval
+
+
+@dataclass
+class Case:
+    """What the gates look at for one question."""
+
+    question: str
+    retrieval: Retrieval
+    min_relevance: float
+    unknown_numbers: set[str] = field(default_factory=set)  # numbers the question assumes, no document states
+    answer: Answer | None = None  # the verified, assembled draft (after generation)
+    judge: Callable[[str, str], bool] | None = None  # (question, answer text) -> answers it? None: no judge
+
+
+class Gate(NamedTuple):
+    name: str
+    refuses: Callable[[Case], str | None]
+
+
+def premise(case: Case) -> str | None:
+    """The question takes as given a number no document mentions ("Why did Iraq send 3,000 fighters?")."""
+    if case.unknown_numbers:
+        shown = ", ".join(sorted(case.unknown_numbers, key=float))
+        return f"No document mentions the number {shown}, which the question takes as given."
+    return None
+
+
+def relevance_floor(case: Case) -> str | None:
+    """Nothing retrieved is close enough to the question to be worth the model's time."""
+    if not case.retrieval.evidence or case.retrieval.best_similarity < case.min_relevance:
+        return "Nothing in the documents is close to this question."
+    return None
+
+
+def no_supported_sentence(case: Case) -> str | None:
+    """The model gave nothing, or nothing it wrote survived the support check."""
+    sentences = case.answer.sentences
+    if any(s.supported for s in sentences):
+        return None
+    if not sentences:
+        return "The model found no answer in the documents."
+    return "No sentence of the draft answer was supported by the passages it cited."
+
+
+def answer_type(case: Case) -> str | None:
+    """A question that asks for a number or a time got an answer with neither."""
+    if not answers_question(case.question, case.answer.supported_text()):
+        return "The supported sentences do not give what the question asks for."
+    return None
+
+
+def judge(case: Case) -> str | None:
+    """The model, asked yes or no, says the supported answer does not answer this question."""
+    if case.judge is not None and not case.judge(case.question, case.answer.supported_text()):
+        return "The passages found are related but do not answer this exact question."
+    return None
+
+
+BEFORE_GENERATION: tuple[Gate, ...] = (
+    Gate("premise", premise),
+    Gate("relevance_floor", relevance_floor),
+)
+AFTER_GENERATION: tuple[Gate, ...] = (
+    Gate("no_supported_sentence", no_supported_sentence),
+    Gate("answer_type", answer_type),
+    Gate("judge", judge),
+)
+ALL_GATES = BEFORE_GENERATION + AFTER_GENERATION
+
+
+def first_refusal(gates: Sequence[Gate], case: Case) -> tuple[str, str] | None:
+    """(gate name, reason) of the first gate that refuses, or None when all let the case through."""
+    for gate in gates:
+        if reason := gate.refuses(case):
+            return gate.name, reason
+    return None

@@ -1,0 +1,99 @@
+"""Question analysis: is it usable, what kind of answer does it ask for, what does it take as given.
+
+Pure functions, shared by retrieval (which favours sentences of the asked-for
+kind), the pipeline's gates and the retry for vague answers.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.errors import BadQuestion
+from qa.lexical import numbers, words
+
+_MONTHS = set(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday "
+    "saturday sunday yesterday today tomorrow week weeks month months year years day days ago "
+    "morning evening night decade century spring summer autumn fall winter".split()
+)
+_VAGUE_QUANTITIES = {"dozens", "hundreds", "thousands", "millions", "several", "few"}
+_COMPARISON = re.compile(
+    r"\b(?:more|fewer|less|greater|higher|lower|over|under|above|below|at least|at most|than|exceed\w*)\s+[\d,.]+(?:\s+\w+illion|\s+thousand)?",
+    re.I,
+)
+
+
+def check_question(question: object, max_chars: int) -> str:
+    """The question, trimmed, or BadQuestion saying what is wrong with it.
+
+    >>> check_question("  Who won?  ", 100)
+    'Who won?'
+    """
+    if not isinstance(question, str) or not question.strip():
+        raise BadQuestion("The question is empty. Type a question about your documents.")
+    question = question.strip()
+    if len(question) > max_chars:
+        raise BadQuestion(
+            f"The question is {len(question):,} characters long; the limit is {max_chars:,} "
+            "(QA_MAX_QUESTION_CHARS). Ask something shorter."
+        )
+    return question
+
+
+def expected_kind(question: str) -> str | None:
+    """What kind of answer a question asks for, when its wording makes that plain.
+
+    >>> expected_kind("How many fighters crossed?"), expected_kind("When did it fall?")
+    ('number', 'time')
+    >>> expected_kind("Why did they cross?") is None
+    True
+    """
+    q = " ".join(words(question))
+    if any(p in q for p in ("how many", "how much", "what number", "what percentage", "what share")):
+        return "number"
+    if q.startswith("when ") or any(p in q for p in ("what date", "what year", "which year", "what day", "what month", "on what date", "in what year")):
+        return "time"
+    return None
+
+
+def matches_kind(kind: str | None, text: str, question: str) -> bool:
+    """True when text holds the kind of answer asked for: a number, or a time.
+
+    >>> matches_kind("number", "At least 300 fighters", "How many?"), matches_kind("number", "hundreds", "")
+    (True, False)
+    """
+    if kind is None:
+        return False
+    if numbers(text) - numbers(question):
+        return True
+    return kind == "time" and bool(_MONTHS & set(words(text)))
+
+
+def answers_question(question: str, answer_text: str) -> bool:
+    """False when the question asks for a number or a time and the answer gives none.
+
+    >>> answers_question("How many crossed?", "Hundreds crossed."), answers_question("When did it fall?", "Rebels took it.")
+    (True, False)
+    """
+    kind = expected_kind(question)
+    if kind is None:
+        return True
+    has_number = bool(numbers(answer_text) - numbers(question)) or any(
+        w in _VAGUE_QUANTITIES for w in words(answer_text)
+    )
+    if kind == "number":
+        return has_number
+    return has_number or bool(_MONTHS & set(words(answer_text)))
+
+
+def premise_numbers(question: str) -> set[str]:
+    """Numbers the question states as fact, normalised.
+
+    Numbers after a comparison ("more than 1,000") are bounds, not premises,
+    and number words ("one of the groups") state none.
+
+    >>> sorted(premise_numbers("Why did Iraq send 3,000 fighters, more than 1,000 of them Badr?"))
+    ['3000']
+    """
+    return numbers(re.sub(r"[^\W\d_]+", " ", _COMPARISON.sub(" ", question)))

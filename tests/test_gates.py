@@ -1,0 +1,70 @@
+"""Abstention gates, one table each: what every named gate refuses and what it lets through."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.answer import Answer, AnswerSentence
+from qa.gates import AFTER_GENERATION, ALL_GATES, BEFORE_GENERATION, Case, first_refusal
+from qa.retrieve import Retrieval
+
+
+def _case(question="How many fighters crossed?", evidence=True, best=0.6, unknown=(), sentences=None, judge=None):
+    retrieval = Retrieval(passages=[], evidence=["e"] if evidence else [], best_similarity=best)
+    answer = None
+    if sentences is not None:
+        answer = Answer(question, "", [AnswerSentence(t, [1] if ok else [], ok, 1.0) for t, ok in sentences], [], False, "m", {})
+    return Case(question, retrieval, 0.2, set(unknown), answer, judge)
+
+
+def test_gates_are_named_and_ordered():
+    assert [g.name for g in BEFORE_GENERATION] == ["premise", "relevance_floor"]
+    assert [g.name for g in AFTER_GENERATION] == ["no_supported_sentence", "answer_type", "judge"]
+    assert len({g.name for g in ALL_GATES}) == len(ALL_GATES)
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        (_case(unknown={"3000"}), ("premise", "No document mentions the number 3000, which the question takes as given.")),
+        (_case(unknown={"3000"}, best=0.0), ("premise", None)),  # the first gate to refuse names it
+        (_case(best=0.1), ("relevance_floor", "Nothing in the documents is close to this question.")),
+        (_case(evidence=False), ("relevance_floor", None)),
+        (_case(), None),
+    ],
+)
+def test_before_generation(case, expected):
+    refusal = first_refusal(BEFORE_GENERATION, case)
+    if expected is None:
+        assert refusal is None
+    else:
+        assert refusal[0] == expected[0]
+        assert expected[1] is None or refusal[1] == expected[1]
+
+
+@pytest.mark.parametrize(
+    ("sentences", "judge", "gate"),
+    [
+        ([], None, "no_supported_sentence"),
+        ([("Purple elephants.", False)], None, "no_supported_sentence"),
+        ([("Fighters used a dirt road.", True)], None, "answer_type"),  # "how many" with no quantity
+        ([("At least 300 fighters crossed.", True)], lambda q, a: False, "judge"),
+        ([("At least 300 fighters crossed.", True)], lambda q, a: True, None),
+        ([("Hundreds of fighters crossed.", True), ("Purple.", False)], None, None),
+    ],
+)
+def test_after_generation(sentences, judge, gate):
+    refusal = first_refusal(AFTER_GENERATION, _case(sentences=sentences, judge=judge))
+    assert (refusal[0] if refusal else None) == gate
+
+
+def test_no_supported_sentence_says_whether_the_model_gave_anything():
+    assert "found no answer" in first_refusal(AFTER_GENERATION, _case(sentences=[]))[1]
+    assert "No sentence" in first_refusal(AFTER_GENERATION, _case(sentences=[("x", False)]))[1]
+
+
+def test_judge_sees_only_the_supported_text():
+    seen = []
+    first_refusal(AFTER_GENERATION, _case(sentences=[("300 crossed.", True), ("Purple.", False)],
+                                          judge=lambda q, a: seen.append((q, a)) or True))  # fmt: skip
+    assert seen == [("How many fighters crossed?", "300 crossed.")]
