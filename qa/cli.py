@@ -7,6 +7,7 @@ never a traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import sys
@@ -134,11 +135,7 @@ def docs(index_dir: IndexDir = None, json_out: JsonOut = False, verbose: Verbose
 
         documents = Library(settings).documents()
     if json_out:
-        rows = [
-            {"doc_id": d.doc_id, "source": d.source, "path": d.path, "title": d.title, "passages": d.passages,
-             "ingested_at": d.ingested_at}
-            for d in documents
-        ]  # fmt: skip
+        rows = [{k: v for k, v in dataclasses.asdict(d).items() if k != "text"} for d in documents]
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
     if not documents:
