@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 
 from qa import prompts
-from qa.cite import strip_markers
+from qa.citations import strip_markers
 from qa.llm import LLM, Messages
 
 log = logging.getLogger(__name__)
