@@ -68,7 +68,7 @@ def test_check_evidence_reports_missing_source_and_quote():
     assert "not an exact substring of docs/f.txt" in problems[1]
 
 
-@pytest.mark.parametrize("name", ["questions.jsonl", "dev.jsonl"])
+@pytest.mark.parametrize("name", ["questions.jsonl", "dev.jsonl", "heldout.jsonl"])
 def test_every_gold_quote_is_in_its_seed_file(name):
     questions = load_questions(DATA / name)
     for q in questions:
@@ -96,3 +96,11 @@ def test_support_pairs_quote_the_seeds():
     for p in pairs:
         for ev in p["evidence"]:
             assert ev["text"] in SEEDS[ev["source"]], f"{p['id']}: evidence not verbatim"
+
+
+def test_held_out_questions_are_new():
+    """The held-out set (scored when an issue is done, never tuned on) shares no question with the project's set."""
+    held_out = load_questions(DATA / "heldout.jsonl")
+    asked = {q.question.lower() for q in load_questions(DATA / "questions.jsonl")}
+    assert len(held_out) >= 15 and not {q.question.lower() for q in held_out} & asked
+    assert sum(not q.answerable for q in held_out) >= 4
