@@ -1,8 +1,8 @@
 """Citation-first question answering over your own articles.
 
->>> from qa import ask                                    # doctest: +SKIP
->>> answer = ask("How many fighters did Iraq send into Syria?")  # doctest: +SKIP
->>> answer.text, answer.citations[0].quote                 # doctest: +SKIP
+    from qa import ask
+    answer = ask("How many fighters did Iraq send into Syria?")
+    answer.text, answer.citations[0].quote
 
 `Library` changes what is indexed, `Assistant` answers one question,
 `Conversation` holds a chat with follow-ups. Heavy libraries load on first

@@ -3,11 +3,10 @@
 Any front end can hold a conversation: the browser UI, `qa chat --cli`, or
 Python:
 
->>> from qa import Conversation                                  # doctest: +SKIP
->>> chat = Conversation()                                        # doctest: +SKIP
->>> chat.ask("Who sent fighters into Syria?").text               # doctest: +SKIP
->>> chat.ask("How many did they send?").search_question          # doctest: +SKIP
-'How many fighters did Iraq send into Syria?'
+    from qa import Conversation
+    chat = Conversation()
+    chat.ask("Who sent fighters into Syria?").text
+    chat.ask("How many did they send?").search_question   # 'How many fighters did Iraq send into Syria?'
 
 Each turn keeps its own Answer, so an old answer's [n] still resolves to its
 own quote however long the conversation grows. The rewritten follow-up is

@@ -9,11 +9,11 @@
   [n] whose text is the exact quote; `metadata["answer"]` is `Answer.to_dict()`.
 - `QALLM`: a qa LLM (local llama.cpp or hosted) as a llama-index `CustomLLM`.
 
->>> from qa import Assistant                                          # doctest: +SKIP
->>> from llama_index.core.query_engine import RetrieverQueryEngine    # doctest: +SKIP
->>> assistant = Assistant()                                           # doctest: +SKIP
->>> engine = RetrieverQueryEngine.from_args(QARetriever(assistant), llm=QALLM(assistant.llm))  # doctest: +SKIP
->>> QAQueryEngine(assistant=assistant).query("Who is Hadi al-Bahra?").source_nodes  # doctest: +SKIP
+    from llama_index.core.query_engine import RetrieverQueryEngine
+    from qa import Assistant
+    assistant = Assistant()
+    engine = RetrieverQueryEngine.from_args(QARetriever(assistant), llm=QALLM(assistant.llm))
+    QAQueryEngine(assistant=assistant).query("Who is Hadi al-Bahra?").source_nodes
 
 Import this module only when you use llama-index: it imports llama_index.
 """
