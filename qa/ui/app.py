@@ -37,7 +37,6 @@ GENERIC_EXAMPLES = [
     "How many people were killed?",
 ]
 MODEL_SLOT = "assistant"  # concurrency group of every event that uses the models
-UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".pdf"]
 
 
 def example_questions(settings: Settings) -> list[str]:
