@@ -240,3 +240,16 @@ def test_summarise_latency_and_pooling():
     assert overall["citation_exactness"] == 1.0
     assert overall["evidence_recall"] == 1.0
     assert overall["answer_accuracy"] == 1.0
+
+
+def test_exactness_is_also_checked_against_the_file_on_disk():
+    c = cite(1, "At least 300 fighters crossed on Sunday.")
+    a = answer("At least 300 fighters crossed [1].", [AnswerSentence("At least 300 fighters crossed.", [1], True, 1.0)], [c])
+    same = m.score_answer(Q300, a, TEXTS, subset_check_stems, k=6, disk=dict(TEXTS))
+    assert (same.disk_citations, same.disk_exact) == (1, 1)
+    moved = {"seeds/a.txt": "XX" + TEXTS["seeds/a.txt"]}  # the file now differs from what was stored
+    drift = m.score_answer(Q300, a, TEXTS, subset_check_stems, k=6, disk=moved)
+    assert (drift.exact_citations, drift.disk_citations, drift.disk_exact) == (1, 1, 0)
+    assert "not the file's text" in drift.inexact[-1]
+    assert m.summarise([same, drift], 6)["citation_exactness_disk"] == 0.5
+    assert m.summarise([m.score_answer(Q300, a, TEXTS, subset_check_stems, k=6)], 6)["citation_exactness_disk"] is None

@@ -45,6 +45,7 @@ def test_eval_writes_reports_and_passes_floors(echo, settings, tmp_path, capsys)
     out = capsys.readouterr()
     assert code == 0, out.err
     assert "| citation_exactness ↑ | 1.000 |" in out.out
+    assert "| citation_exactness_disk ↑ | 1.000 |" in out.out  # checked against the seed files themselves
     assert "balanced accuracy" in out.err
     for name in ("report.md", "results.json", "metrics.png", "latency.png", "kinds.png"):
         assert (tmp_path / name).stat().st_size > 0
@@ -64,6 +65,38 @@ def test_fail_under_names_the_metric(echo, settings, capsys):
     result = json.loads(out.out)
     assert result["failures"] and result["failures"][0].startswith("answer_correctness")
     assert result["systems"]["qa"]["metrics"]["questions"] == 2
+
+
+class CrashOnceLLM(EchoLLM):
+    """Like EchoLLM, but its second answer crashes, as a broken model server or a bug would."""
+
+    def __init__(self):
+        self.answers = 0
+
+    def chat(self, messages, schema=None, on_token=None):
+        if schema is not None and "sentences" in schema.get("properties", {}):
+            self.answers += 1
+            if self.answers == 2:
+                raise RuntimeError("injected crash")
+        return super().chat(messages, schema, on_token)
+
+
+@pytest.mark.integration
+def test_a_crash_is_reported_as_an_error_and_fails_the_floors(settings, embedder, assistant, capsys):
+    from qa.assistant import Assistant
+
+    crashing = Assistant(settings, llm=CrashOnceLLM(), embedder=embedder, store=assistant.store)
+    code = run.main(settings, questions=DATA / "questions.jsonl", limit=3, json_out=True,
+                    fail_under=["citation_exactness=1.0"], assistant=crashing)  # fmt: skip
+    out = capsys.readouterr()
+    assert code == 1
+    result = json.loads(out.out)
+    assert result["systems"]["qa"]["metrics"]["errors"] == 1
+    assert any(f.startswith("errors = 1") for f in result["failures"])
+    assert "dev-02: ERROR: RuntimeError: injected crash" in out.err
+    without_floors = run.main(settings, questions=DATA / "questions.jsonl", limit=3, assistant=
+                              Assistant(settings, llm=CrashOnceLLM(), embedder=embedder, store=assistant.store))  # fmt: skip
+    assert without_floors == 0 and "| errors ↓ | 1 |" in capsys.readouterr().out
 
 
 @pytest.mark.integration

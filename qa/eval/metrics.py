@@ -231,6 +231,8 @@ class QuestionScore:
     citations: int = 0
     exact_citations: int = 0
     inexact: list[str] = field(default_factory=list)
+    disk_citations: int = 0  # citations whose source file could be read again from disk
+    disk_exact: int = 0  # ... and whose quote is that file's text at [start, end)
     evidence_total: int = 0
     evidence_covered: int = 0
     uncited_evidence: list[str] = field(default_factory=list)
@@ -256,8 +258,15 @@ def gold_spans(question: Question, texts: dict[str, str]) -> list[Span]:
     return spans
 
 
-def score_answer(question: Question, answer: Answer, texts: dict[str, str], check: Check, k: int) -> QuestionScore:
-    """Score one Answer against its Question; `texts` maps each stored source to its full text."""
+def score_answer(
+    question: Question, answer: Answer, texts: dict[str, str], check: Check, k: int, disk: dict[str, str] | None = None
+) -> QuestionScore:
+    """Score one Answer against its Question; `texts` maps each stored source to its full text.
+
+    `disk`, when given, maps sources to their text read again from the files
+    on disk, so exactness is also checked against the originals, not only
+    against what the index stored.
+    """
     presented = [s for s in answer.sentences if s.supported] if not answer.abstained else []
     missing = [] if not question.answerable else (
         list(question.expected) if answer.abstained else missing_expected(answer.text, question.expected)
@@ -283,6 +292,12 @@ def score_answer(question: Question, answer: Answer, texts: dict[str, str], chec
             score.exact_citations += 1
         else:
             score.inexact.append(f"[{c.n}] {c.source} [{c.start}:{c.end}] quote is not the stored text there")
+        if disk is not None and c.source in disk:
+            score.disk_citations += 1
+            if disk[c.source][c.start : c.end] == c.quote and c.end > c.start:
+                score.disk_exact += 1
+            else:
+                score.inexact.append(f"[{c.n}] {c.source} [{c.start}:{c.end}] quote is not the file's text there")
 
     recall, precise = [], []
     for s in presented:
@@ -322,6 +337,7 @@ METRICS: dict[str, tuple[str, bool]] = {
     "citation_precision": ("ALCE: citations that support or are needed", True),
     "evidence_recall": ("gold quotes overlapped by a citation span", True),
     "citation_exactness": ("citations whose quote is the stored text at [start,end)", True),
+    "citation_exactness_disk": ("citations whose quote is the source file's text at [start,end), read again from disk", True),
     "retrieval_recall_at_k": ("gold quotes overlapped by a retrieved passage in the top k", True),
     "retrieval_mrr": ("mean reciprocal rank of the first retrieved passage holding gold evidence", True),
     "evidence_shown_recall": ("gold quotes overlapped by the evidence shown to the model", True),
@@ -338,6 +354,7 @@ def summarise(scores: Sequence[QuestionScore], k: int) -> dict[str, float | None
     with_gold = [s for s in scores if s.retrieval_ranks]
     out: dict[str, float | None] = {
         "questions": len(scores),
+        "errors": sum(bool(s.error) for s in scores),
         "answer_accuracy": _share(sum(s.correct for s in scores), len(scores)),
         "answer_correctness": _share(sum(s.correct for s in answerable), len(answerable)),
         **abstention_scores([(s.answerable, s.abstained) for s in scores]),
@@ -345,6 +362,7 @@ def summarise(scores: Sequence[QuestionScore], k: int) -> dict[str, float | None
         "citation_precision": _mean([s.citation_precision for s in scores]),
         "evidence_recall": _share(sum(s.evidence_covered for s in scores), sum(s.evidence_total for s in scores)),
         "citation_exactness": _share(sum(s.exact_citations for s in scores), sum(s.citations for s in scores)),
+        "citation_exactness_disk": _share(sum(s.disk_exact for s in scores), sum(s.disk_citations for s in scores)),
         "retrieval_recall_at_k": recall_at_k(ranks, k),
         "retrieval_mrr": _mean([reciprocal_rank(s.retrieval_ranks) for s in with_gold]),
         "evidence_shown_recall": _share(sum(s.shown_covered for s in scores), sum(s.evidence_total for s in scores)),

@@ -33,6 +33,10 @@ def metrics_markdown(results) -> str:
     rule = "|---|" + "---:|" * len(results) + "---|"
     rows = [head, rule]
     rows.append("| questions | " + " | ".join(str(r.metrics.get("questions", 0)) for r in results) + " | |")
+    rows.append(
+        "| errors ↓ | " + " | ".join(str(r.metrics.get("errors", 0)) for r in results)
+        + " | questions that raised (timeout, crash) instead of answering; each counts as wrong |"
+    )
     for name, (what, higher) in METRICS.items():
         if not any(name in r.metrics for r in results):
             continue

@@ -45,6 +45,40 @@ def stored_texts(library) -> dict[str, str]:
     return {d.source: texts.get(d.doc_id, "") for d in docs}
 
 
+def disk_texts(library) -> dict[str, str]:
+    """{source: text read again from its file on disk} for every document whose file still exists.
+
+    Plain-text files are decoded from their bytes here, independently of
+    ingestion; HTML, PDF and other formats go through the readers again (their
+    spans index the extracted text). A file that changed since it was indexed
+    is left out: its old spans no longer apply.
+    """
+    import hashlib
+
+    from qa.ingest.readers import TEXT_SUFFIXES, extract
+
+    out: dict[str, str] = {}
+    for doc in library.documents():
+        path = Path(doc.path)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            continue
+        if hashlib.sha256(raw).hexdigest() != doc.sha256:
+            continue
+        if path.suffix.lower() in TEXT_SUFFIXES:
+            try:
+                out[doc.source] = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                out[doc.source] = raw.decode("cp1252", errors="replace")
+        else:
+            try:
+                out[doc.source] = extract(path, raw).text
+            except QAError:
+                continue
+    return out
+
+
 def make_check(checker) -> Callable[[str, list[str]], bool]:
     """ALCE asks whether the cited passages entail the sentence; the question takes no part."""
     return lambda claim, evidence: bool(checker.check(claim, evidence, "").supported)
@@ -58,14 +92,23 @@ def evaluate(
     checker,
     k: int,
     progress: Callable[[str], None] | None = None,
+    disk: dict[str, str] | None = None,
 ) -> SystemResult:
-    """Answer and score every question; a QAError on one question is recorded, not fatal."""
+    """Answer and score every question.
+
+    An error on one question (a timeout, an index inconsistency, a crash) is
+    recorded as that question's error and counted in `metrics["errors"]`; it
+    is never scored as an ordinary wrong answer, and the run goes on.
+    """
     result = SystemResult(name)
     for i, q in enumerate(questions, start=1):
         started = time.perf_counter()
         try:
             answer = answer_fn(q.question)
-        except QAError as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure is reported per question, not fatal to the run
+            if not isinstance(exc, QAError):
+                log.warning("%s crashed on %s", name, q.id, exc_info=True)
+                exc = f"{type(exc).__name__}: {exc}"
             elapsed = (time.perf_counter() - started) * 1000
             result.answers.append(None)
             result.scores.append(
@@ -74,10 +117,10 @@ def evaluate(
                               retrieval_ranks=[None] * len(q.evidence), latency_ms=elapsed, error=str(exc))  # fmt: skip
             )
             if progress:
-                progress(f"[{name} {i}/{len(questions)}] {q.id}: error: {exc}")
+                progress(f"[{name} {i}/{len(questions)}] {q.id}: ERROR: {exc}")
             continue
         result.model = result.model or answer.model
-        score = score_answer(q, answer, texts, make_check(checker), k)
+        score = score_answer(q, answer, texts, make_check(checker), k, disk)
         result.answers.append(answer)
         result.scores.append(score)
         if progress:
@@ -141,13 +184,14 @@ def main(
             + "\nIngest the documents the questions name (`qa ingest FOLDER`) or fix the quotes."
         )
     k = settings.top_k
-    results = [evaluate(OURS, assistant.ask, qs, texts, judge, k, say)]
+    disk = disk_texts(library)
+    results = [evaluate(OURS, assistant.ask, qs, texts, judge, k, say, disk)]
     if baseline == "llamaindex":
         say("Loading the llama-index baseline...")
         from qa.eval.baseline import LlamaIndexBaseline
 
         system = LlamaIndexBaseline(assistant)
-        results.append(evaluate(system.name, system.answer, qs, texts, judge, k, say))
+        results.append(evaluate(system.name, system.answer, qs, texts, judge, k, say, disk))
     for r in results:
         if checker_report:
             r.metrics["checker_balanced_accuracy"] = checker_report.balanced_accuracy
@@ -165,6 +209,8 @@ def main(
         written = report.write(Path(report_dir), results, qs, checker_report, meta)
         say(f"Report written: {', '.join(str(p) for p in written)}")
     failures = shortfalls(results[0].metrics, floors)
+    if floors and results[0].metrics.get("errors"):
+        failures.append(f"errors = {results[0].metrics['errors']}: questions that raised instead of answering")
     if json_out:
         print(json.dumps(report.summary_dict(results, checker_report, meta, failures), ensure_ascii=False))
     else:
