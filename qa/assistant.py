@@ -137,7 +137,7 @@ class Assistant:
             retrieval,
             self.settings.min_relevance,
             unknown_numbers=self.retriever.unknown_numbers(question),
-            judge=self.judge.answers if self.judge else None,
+            judge=self.judge.decide if self.judge else None,
         )
         if refusal := first_refusal(BEFORE_GENERATION, case):
             nothing = Answer(text="", sentences=[], citations=[], abstained=False, **fields)
@@ -185,8 +185,8 @@ class Assistant:
         return answer
 
     def _retry_vague(self, case: Case, on_text: OnText, clock: Stopwatch, fields: dict) -> Answer:
-        """A vague answer ("hundreds") to a question asking for a number or a date gets one more try
-        on the evidence that states one; the vague answer stays if that try fails."""
+        """A vague answer to a question asking for a number or a date gets one more try on the evidence
+        that states one ("dozens of ships" -> "40 ships docked"); the vague answer stays if that try fails."""
         answer, question = case.answer, case.question
         kind = expected_kind(question)
         if not kind or not answer.supported_text() or matches_kind(kind, answer.supported_text(), question):

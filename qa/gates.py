@@ -30,7 +30,15 @@ class Case:
     min_relevance: float
     unknown_numbers: set[str] = field(default_factory=set)  # numbers the question assumes, no document states
     answer: Answer | None = None  # the verified, assembled draft (after generation)
-    judge: Callable[[str, str], bool] | None = None  # (question, answer text) -> answers it? None: no judge
+    # (question, answer text) -> (answers it: True/False, or None when undecided; why undecided). None: no judge.
+    judge: Callable[[str, str], tuple[bool | None, str]] | None = None
+    _judgement: tuple[bool | None, str] | None = field(default=None, repr=False)
+
+    def judgement(self) -> tuple[bool | None, str]:
+        """The judge's verdict on the supported answer, asked once and remembered."""
+        if self._judgement is None:
+            self._judgement = self.judge(self.question, self.answer.supported_text()) if self.judge else (True, "")
+        return self._judgement
 
 
 class Gate(NamedTuple):
@@ -70,9 +78,17 @@ def answer_type(case: Case) -> str | None:
     return None
 
 
+def judge_undecided(case: Case) -> str | None:
+    """The yes/no check could not decide (no reply, or neither yes nor no): fail closed, never shown unchecked."""
+    verdict, why = case.judgement()
+    if verdict is None:
+        return f"The check that the answer fits the question could not decide ({why}), so no answer is shown."
+    return None
+
+
 def judge(case: Case) -> str | None:
     """The model, asked yes or no, says the supported answer does not answer this question."""
-    if case.judge is not None and not case.judge(case.question, case.answer.supported_text()):
+    if case.judgement()[0] is False:
         return "The passages found are related but do not answer this exact question."
     return None
 
@@ -84,6 +100,7 @@ BEFORE_GENERATION: tuple[Gate, ...] = (
 AFTER_GENERATION: tuple[Gate, ...] = (
     Gate("no_supported_sentence", no_supported_sentence),
     Gate("answer_type", answer_type),
+    Gate("judge_undecided", judge_undecided),
     Gate("judge", judge),
 )
 ALL_GATES = BEFORE_GENERATION + AFTER_GENERATION

@@ -273,15 +273,21 @@ class LLMJudge:
         self.llm = llm
         self.prompt = prompts.load("judge")
 
-    def answers(self, question: str, answer: str) -> bool:
+    def decide(self, question: str, answer: str) -> tuple[bool | None, str]:
+        """(True for yes, False for no, None when it could not decide; what went wrong when None).
+
+        It fails closed: a caller treats None as "not shown as an answer", never as yes.
+        """
         messages = [
             {"role": "system", "content": self.prompt.render("system")},
             {"role": "user", "content": self.prompt.render("user", question=question, answer=answer)},
         ]
         try:
-            verdict = parse_verdict(self.llm.chat(messages, schema=VERDICT_SCHEMA))
+            reply = self.llm.chat(messages, schema=VERDICT_SCHEMA)
         except LLMUnavailable as exc:
-            # The answer is already verified against its sources; a failed judgement keeps it.
-            log.warning("Relevance check skipped: %s", exc)
-            return True
-        return verdict is not False
+            log.warning("The relevance check could not run: %s", exc)
+            return None, f"the model did not answer: {exc}"
+        verdict = parse_verdict(reply)
+        if verdict is None:
+            return None, f"its reply was neither yes nor no: {reply.strip()[:80]!r}"
+        return verdict, ""

@@ -107,8 +107,11 @@ def test_unneeded_citations_are_trimmed(shared_index, embedder):
 def test_citation_numbers_beyond_the_evidence_are_ignored(shared_index, embedder):
     a = make(shared_index, embedder, reply(([99], "At least 300 fighters crossed late on Sunday.")))
     answer = a.ask(Q_FIGHTERS)
-    for c in answer.citations:  # whatever is cited was shown to the model
-        assert c.passage_id in {e["passage_id"] for e in answer.evidence}
+    # [99] was never shown, so it is dropped; the sentence is re-attributed to the evidence that was shown and states it.
+    assert [c.quote[:21] for c in answer.citations] == ["At least 300 fighters"]
+    assert "corrected" in answer.sentences[0].reason
+    shown = {(e["passage_id"], e["start"], e["end"]) for e in answer.evidence}
+    assert {(c.passage_id, c.start, c.end) for c in answer.citations} <= shown
 
 
 def test_number_question_answered_without_a_number_abstains(shared_index, embedder):
@@ -225,3 +228,90 @@ def test_false_premise_number_abstains_without_calling_the_model(shared_index, e
     answer = a.ask("Why did Iraq send 3,000 fighters to Syria?")
     assert answer.abstained and "3000" in answer.abstain_reason and a.llm.calls == []
     assert answer.abstain_gate == "premise"
+
+
+class JudgeDown(FakeLLM):
+    """Answers, then fails on the yes/no relevance check (a server that dies in between)."""
+
+    def chat(self, messages, schema=None, on_token=None):
+        if schema is not None and "verdict" in schema.get("properties", {}):
+            from qa.errors import LLMUnavailable
+
+            raise LLMUnavailable("The LLM at http://x did not answer within 1 s.")
+        return super().chat(messages, schema, on_token)
+
+
+@pytest.mark.parametrize("verdict", ['{"verdict": "maybe"}', "I cannot tell.", ""])
+def test_a_judge_reply_that_is_neither_yes_nor_no_withholds_the_answer(shared_index, embedder, verdict):
+    probe = make(shared_index, embedder)
+    n = evidence_number(probe, Q_FIGHTERS, "At least 300 fighters")
+    a = make(shared_index, embedder, reply(([n], "At least 300 fighters crossed late on Sunday.")), verdict,
+             relevance_check=True)  # fmt: skip
+    answer = a.ask(Q_FIGHTERS)
+    assert answer.abstained and answer.abstain_gate == "judge_undecided" and answer.citations == []
+    assert "neither yes nor no" in answer.abstain_reason
+
+
+def test_a_judge_that_cannot_run_withholds_the_answer_and_says_so(shared_index, embedder):
+    settings, store = shared_index
+    probe = make(shared_index, embedder)
+    n = evidence_number(probe, Q_FIGHTERS, "At least 300 fighters")
+    llm = JudgeDown([reply(([n], "At least 300 fighters crossed late on Sunday."))])
+    a = Assistant(settings.model_copy(update={"relevance_check": True}), llm=llm, embedder=embedder, store=store)
+    answer = a.ask(Q_FIGHTERS)
+    assert answer.abstained and answer.abstain_gate == "judge_undecided"
+    assert "did not answer within 1 s" in answer.abstain_reason
+
+
+def test_a_judge_that_says_yes_keeps_the_answer(shared_index, embedder):
+    probe = make(shared_index, embedder)
+    n = evidence_number(probe, Q_FIGHTERS, "At least 300 fighters")
+    a = make(shared_index, embedder, reply(([n], "At least 300 fighters crossed late on Sunday.")), '{"verdict": "yes"}',
+             relevance_check=True)  # fmt: skip
+    answer = a.ask(Q_FIGHTERS)
+    assert not answer.abstained and answer.abstain_gate == "" and len(a.llm.calls) == 2
+
+
+# The general mechanisms, on articles and questions that are not in any eval set -------------------
+
+HARBOUR = (
+    "# Grain at Tartus\n\nDozens of grain ships crowded the harbour of Tartus this spring. "
+    "At least 40 of them docked in May, port officials said, most of them from Odessa.\n\n"
+    "The harbour master said the cranes were repaired in April."
+)
+
+
+@pytest.fixture(scope="module")
+def harbour_index(tmp_path_factory, embedder):
+    folder = tmp_path_factory.mktemp("harbour-docs")
+    (folder / "harbour.md").write_text(HARBOUR)
+    settings = Settings(index_dir=tmp_path_factory.mktemp("harbour-index"), seeds_dir=None, relevance_check=False)
+    library = Library(settings, embedder=embedder)
+    library.ingest([folder])
+    return settings, library.store
+
+
+def _harbour(harbour_index, embedder, *replies):
+    settings, store = harbour_index
+    return Assistant(settings, llm=FakeLLM(replies), embedder=embedder, store=store)
+
+
+def test_vague_quantity_is_retried_on_evidence_that_states_a_number(harbour_index, embedder):
+    question = "How many grain ships docked at Tartus?"
+    evidence = _harbour(harbour_index, embedder).retriever.retrieve(question).evidence
+    vague = next(e.n for e in evidence if e.text.startswith("Dozens"))
+    focused = [e for e in evidence if any(ch.isdigit() for ch in e.text)]
+    exact = next(i for i, e in enumerate(focused, start=1) if e.text.startswith("At least 40"))
+    a = _harbour(harbour_index, embedder, reply(([vague], "Dozens of grain ships crowded the harbour of Tartus.")),
+                 reply(([exact], "At least 40 grain ships docked in May.")))  # fmt: skip
+    answer = a.ask(question)
+    assert answer.text == "At least 40 grain ships docked in May.[1]" and len(a.llm.calls) == 2
+    assert "Dozens" not in a.llm.calls[1][1]["content"]  # the second try sees only evidence with a number
+
+
+def test_a_number_the_documents_never_state_is_a_false_premise(harbour_index, embedder):
+    a = _harbour(harbour_index, embedder)  # no replies queued: a model call would fail
+    refused = a.ask("Why did 400 grain ships dock at Tartus in May?")
+    assert refused.abstained and refused.abstain_gate == "premise" and "400" in refused.abstain_reason
+    for question in ("Why did at least 40 ships dock at Tartus?", "Did more than 100 ships dock at Tartus?"):
+        assert a.retriever.unknown_numbers(question) == set(), question  # stated by the article, or only a bound

@@ -19,7 +19,7 @@ def _case(question="How many fighters crossed?", evidence=True, best=0.6, unknow
 
 def test_gates_are_named_and_ordered():
     assert [g.name for g in BEFORE_GENERATION] == ["premise", "relevance_floor"]
-    assert [g.name for g in AFTER_GENERATION] == ["no_supported_sentence", "answer_type", "judge"]
+    assert [g.name for g in AFTER_GENERATION] == ["no_supported_sentence", "answer_type", "judge_undecided", "judge"]
     assert len({g.name for g in ALL_GATES}) == len(ALL_GATES)
 
 
@@ -48,8 +48,9 @@ def test_before_generation(case, expected):
         ([], None, "no_supported_sentence"),
         ([("Purple elephants.", False)], None, "no_supported_sentence"),
         ([("Fighters used a dirt road.", True)], None, "answer_type"),  # "how many" with no quantity
-        ([("At least 300 fighters crossed.", True)], lambda q, a: False, "judge"),
-        ([("At least 300 fighters crossed.", True)], lambda q, a: True, None),
+        ([("At least 300 fighters crossed.", True)], lambda q, a: (False, ""), "judge"),
+        ([("At least 300 fighters crossed.", True)], lambda q, a: (None, "no reply"), "judge_undecided"),
+        ([("At least 300 fighters crossed.", True)], lambda q, a: (True, ""), None),
         ([("Hundreds of fighters crossed.", True), ("Purple.", False)], None, None),
     ],
 )
@@ -66,5 +67,11 @@ def test_no_supported_sentence_says_whether_the_model_gave_anything():
 def test_judge_sees_only_the_supported_text():
     seen = []
     first_refusal(AFTER_GENERATION, _case(sentences=[("300 crossed.", True), ("Purple.", False)],
-                                          judge=lambda q, a: seen.append((q, a)) or True))  # fmt: skip
-    assert seen == [("How many fighters crossed?", "300 crossed.")]
+                                          judge=lambda q, a: seen.append((q, a)) or (True, "")))  # fmt: skip
+    assert seen == [("How many fighters crossed?", "300 crossed.")]  # asked once, for both judge gates
+
+
+def test_an_undecided_judge_fails_closed_and_says_why():
+    gate, reason = first_refusal(AFTER_GENERATION, _case(sentences=[("300 crossed.", True)],
+                                                         judge=lambda q, a: (None, "the model did not answer")))  # fmt: skip
+    assert gate == "judge_undecided" and "the model did not answer" in reason
