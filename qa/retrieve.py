@@ -164,8 +164,8 @@ class Retriever:
             previous = ""
             for s, e, text in p.sentence_texts():
                 candidates.append((p, s, e, text))
-                # A sentence often leans on the one before it ("At least 300 fighters..."
-                # after "Iraq sent hundreds of fighters to Syria"); score it in that context too.
+                # News sentences lean on the one before them: "At least 40 of them docked in May."
+                # names its subject only in "Grain ships crowded Tartus." Score each in that context too.
                 contexts.append(f"{previous} {text}".strip())
                 previous = text
         if not candidates:

@@ -64,3 +64,16 @@ def assistant(settings, embedder, library):
     from qa.assistant import Assistant
 
     return Assistant(settings, embedder=embedder, store=library.store)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Print how many tests were skipped; in CI (CI=true) any skip fails the run, since a skip hides a missing part."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    skipped = len(reporter.stats.get("skipped", []))
+    reporter.write("\n")
+    reporter.write_line(f"skipped tests: {skipped}")
+    if skipped and os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        reporter.write_line("CI=true: every test must run; a skipped test fails the run (see the skip reasons above).", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

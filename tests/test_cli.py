@@ -61,6 +61,7 @@ def test_ingest_warns_about_bad_files_and_ask_json_prints_one_object(tmp_path):
     answer = json.loads(ask.stdout)  # exactly one JSON document on stdout
     assert "10,000" in answer["text"] and answer["abstained"] is False
     text = (docs / "a.txt").read_text()
+    assert answer["citations"]
     for c in answer["citations"]:
         assert text[c["start"] : c["end"]] == c["quote"]
     assert set(answer["timings"]) >= {"retrieve_ms", "generate_ms", "verify_ms", "total_ms"}

@@ -1,8 +1,14 @@
 """The dev questions through the real local LLM, embedding model and Chroma.
 
-Done means: at least 9 of the 10 answerable questions contain the expected
-answer and cite the gold evidence, both unanswerable questions abstain, and
-every citation is verbatim.
+Done means: all 10 answerable questions contain the expected answer and cite
+the gold evidence, both unanswerable questions abstain, and every citation is
+verbatim.
+
+Measured (2026-11-22, 2 cores, temperature 0): 12/12 right and gold-cited in
+each of five runs whose call histories differ, which is what moves llama.cpp's
+numerics: the dev set in order, in reverse order, after six other questions,
+and inside the 46-question `qa eval` run before and after the restructure.
+So the floor is all of them; one miss is a regression.
 """
 
 import pytest
@@ -32,7 +38,12 @@ def test_answerable_questions_are_answered_and_cite_the_gold_evidence(answers, d
             assert_cited(answers[q["id"]], evidence=q["evidence"], expected=q["expected"], texts=texts_by_source)
         except CitationAssertionError as exc:
             failures.append(f"{q['id']}: {exc}")
-    assert len(failures) <= 1, f"{len(failures)} of {len(answerable)} failed:\n" + "\n".join(failures)
+    assert not failures, f"{len(failures)} of {len(answerable)} failed:\n" + "\n".join(failures)
+
+
+def test_the_readme_headline_says_300(answers):
+    """dev-01 is the README's first example: "At least 300 fighters ...[1]"."""
+    assert "300" in answers["dev-01"].text and answers["dev-01"].citations
 
 
 def test_unanswerable_questions_abstain(answers, dev_questions):

@@ -21,9 +21,11 @@ def test_pairs_cover_the_traps():
 
 
 def test_lexical_only_checker_runs_without_models():
+    """The rules alone, no embedding model: deterministic, measured 0.939 on the 78 pairs (2026-11-22)."""
     report = evaluate_checker(load_checker(None, embedder=None), load_pairs(PAIRS))
     assert report.pairs == len(load_pairs(PAIRS))
-    assert 0.0 <= report.balanced_accuracy <= 1.0
+    assert report.balanced_accuracy >= 0.939, report.wrong
+    assert report.by_kind["negation"] == (6, 6) and report.by_kind["wrong_name"] == (8, 8)
 
 
 def test_checker_by_name(tmp_path):
@@ -41,9 +43,10 @@ def test_bad_checker_names(spec):
 
 @pytest.mark.integration
 def test_default_checker_balanced_accuracy(embedder):
+    """Measured 0.939 with the embedding model (in-sample: these pairs quote the articles the rules were written on)."""
     report = evaluate_checker(load_checker(None, embedder=embedder), load_pairs(PAIRS))
     misses = "\n".join(f"{w['id']} ({w['kind']}): {w['claim']} -> {w['reason']}" for w in report.wrong)
-    assert report.balanced_accuracy >= 0.9, f"balanced accuracy {report.balanced_accuracy:.3f}; misses:\n{misses}"
+    assert report.balanced_accuracy >= 0.939, f"balanced accuracy {report.balanced_accuracy:.3f}; misses:\n{misses}"
     # The traps a lexical checker is built for must all be caught.
     for kind in ("negation", "wrong_name"):
         right, total = report.by_kind[kind]

@@ -1,8 +1,11 @@
 """A small real evaluation: six dev questions through the real assistant (local LLM).
 
-The floors are honest, not aspirational: they fail when citations stop being
-exact, when right answers or abstentions regress, and when a quote is not
-the source text. About a minute on two cores.
+Measured (2026-11-22, 2 cores): all six right in every run (the dev set in
+order, in reverse, after other questions, and in the full 46-question eval):
+4/4 answered with gold evidence cited, 2/2 abstained, citation recall 1.0,
+gold ranks 2, 1, 1, 1. The floors are those measured values, so any regression
+fails; the grader here is the harness's own checker (see the report's name for it).
+About a minute on two cores.
 """
 
 from __future__ import annotations
@@ -35,22 +38,23 @@ def test_small_eval_meets_floors(small_eval):
     _, _, result = small_eval
     m = result.metrics
     table = "\n".join(f"{s.id}: {'right' if s.correct else 'WRONG'} {s.answer}" for s in result.scores)
-    assert m["citation_exactness"] == 1.0, table
-    assert m["answer_correctness"] >= 0.5, table  # 3/4 when measured; dev-01 says "hundreds", not 300
-    assert m["abstention_recall"] >= 0.5, table
-    assert m["false_refusal_rate"] <= 0.25, table
-    assert m["citation_recall"] >= 0.75, table
-    assert m["evidence_recall"] >= 0.5, table
-    assert m["retrieval_recall_at_k"] >= 0.75, table
+    assert m["errors"] == 0, table
+    assert m["citation_exactness"] == 1.0 and m["citation_exactness_disk"] == 1.0, table
+    assert m["answer_correctness"] == 1.0, table
+    assert m["abstention_recall"] == 1.0, table
+    assert m["false_refusal_rate"] == 0.0, table
+    assert m["citation_recall"] == 1.0, table
+    assert m["evidence_recall"] == 1.0, table
+    assert m["retrieval_recall_at_k"] == 1.0, table
 
 
 @pytest.mark.integration
 def test_pytest_helpers_on_real_answers(small_eval, assistant):
     questions, texts, result = small_eval
     answers = {q.id: a for q, a in zip(questions, result.answers)}
-    q = next(q for q in questions if q.id == "dev-05")
+    q = next(q for q in questions if q.id == "dev-01")  # the README's headline question
     assert_cited(
-        answers["dev-05"],
+        answers["dev-01"],
         evidence=[{"source": e.source, "quote": e.quote} for e in q.evidence],
         expected=list(q.expected),
         texts=texts,

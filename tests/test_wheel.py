@@ -96,7 +96,7 @@ def test_qa_from_an_empty_folder_answers_or_says_how_to_ingest_and_writes_nothin
     assert ask.returncode == 0, ask.stderr
     answer = json.loads(ask.stdout)
     assert not answer["abstained"] and "10,000" in answer["text"], answer
-    assert answer["prompt"].startswith("answer@")
+    assert answer["prompt"].startswith("answer@") and answer["citations"]
     for c in answer["citations"]:
         assert Path(c["source"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["quote"]
     assert list(here.iterdir()) == [], "qa wrote into the folder it was run from"
