@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LLAMA_VERSION := 0.3.36
-QUESTION ?= How many fighters did Iraq send into Syria, according to Iraqi security sources?
+PORT   ?= 7860
 
 .PHONY: install run test test-fast bench eval browser clean
 
@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml Makefile scripts/llama-cmake-args.sh
 
 run: install
 	$(BIN)/qa ingest
-	$(BIN)/qa chat
+	$(BIN)/qa chat --port $(PORT)
 
 # Headless Chromium for the browser tests, from Debian's packages.
 browser:
