@@ -44,27 +44,20 @@ def test_invalid_setting_is_reported_not_raised():
 
 
 @pytest.mark.integration
-def test_ingest_warns_about_bad_files_and_ask_json_prints_one_object(tmp_path):
+def test_ingest_warns_about_bad_files_by_name(tmp_path):
+    """Ingest from the command line; `qa ask --json` is run by tests/test_readme.py on the README's own question."""
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a.txt").write_text((ROOT / "seeds" / "003_c00daf70bb690643.txt").read_text())
     (docs / "b.bin.txt").write_bytes(b"\x00\x00binary")
-    env = {"QA_INDEX_DIR": str(tmp_path / "index"), "QA_MODEL_DIR": str(ROOT / "models"), "QA_LLM_TIMEOUT_S": "600"}
-
+    env = {"QA_INDEX_DIR": str(tmp_path / "index"), "QA_MODEL_DIR": str(ROOT / "models")}
     ingest = run("ingest", str(docs), env=env)
     assert ingest.returncode == 0, ingest.stderr
     assert "b.bin.txt" in ingest.stderr and "binary" in ingest.stderr
     assert ingest.stdout.startswith("Indexed 1 documents")
-
-    ask = run("ask", "--json", "What troop number was the deployment to the Damascus area aiming to reach?", env=env)
-    assert ask.returncode == 0, ask.stderr
-    answer = json.loads(ask.stdout)  # exactly one JSON document on stdout
-    assert "10,000" in answer["text"] and answer["abstained"] is False
-    text = (docs / "a.txt").read_text()
-    assert answer["citations"]
-    for c in answer["citations"]:
-        assert text[c["start"] : c["end"]] == c["quote"]
-    assert set(answer["timings"]) >= {"retrieve_ms", "generate_ms", "verify_ms", "total_ms"}
+    again = run("ingest", "--json", str(docs), env=env)
+    report = json.loads(again.stdout)  # exactly one JSON object
+    assert (report["documents"], report["passages"], len(report["unchanged"])) == (1, 0, 1)
 
 
 @pytest.mark.integration

@@ -28,7 +28,8 @@ def small_eval(assistant, library):
     questions = [q for q in load_questions(DATA / "questions.jsonl") if q.id in IDS]
     texts = run.stored_texts(library)
     checker = load_checker(None, assistant.embedder, assistant.settings.support_threshold)
-    result = run.evaluate("qa", assistant.ask, questions, texts, checker, assistant.settings.top_k)
+    result = run.evaluate("qa", assistant.ask, questions, texts, checker, assistant.settings.top_k,
+                          disk=run.disk_texts(library))  # fmt: skip
     return questions, texts, result
 
 

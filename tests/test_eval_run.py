@@ -22,6 +22,8 @@ class EchoLLM:
 
     def chat(self, messages, schema=None, on_token=None):
         user = messages[-1]["content"]
+        if schema is not None and "verdict" in schema.get("properties", {}):  # the yes/no relevance check
+            return '{"verdict": "yes"}'
         if schema is not None:  # our JSON answer format
             m = re.search(r"^\[1\] (.+)$", user, re.M)
             return json.dumps({"sentences": [{"evidence": [1], "text": m.group(1)}]}) if m else '{"sentences": []}'

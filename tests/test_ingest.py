@@ -175,3 +175,19 @@ def test_optional_format_without_its_reader_says_what_to_install(tmp_path, monke
     found, skipped = files.discover([tmp_path])
     assert found == [] and "qa[formats]" in skipped[0][1]
     assert readers.unsupported_reason(".exe") == "unsupported type '.exe'"
+
+
+@pytest.mark.integration
+def test_damaged_pdf_is_skipped_with_its_name_and_the_rest_is_indexed(tmp_path, store_and_ingestor):
+    store, ingestor = store_and_ingestor
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    _pdf(docs / "whole.pdf", ["The lighthouse was built in 1888."])
+    whole = (docs / "whole.pdf").read_bytes()
+    (docs / "cut.pdf").write_bytes(whole[: len(whole) // 3])  # a download that stopped a third of the way
+    (docs / "fake.pdf").write_bytes(b"%PDF-1.7\nthis is not really a PDF\n")
+    report = ingestor.ingest([docs])
+    skipped = {Path(p).name: reason for p, reason in report.skipped}
+    assert set(skipped) == {"cut.pdf", "fake.pdf"}, report.skipped
+    assert all("skipped" in r and ("PDF" in r or "no extractable text" in r) for r in skipped.values()), skipped
+    assert [Path(d.path).name for d in store.documents()] == ["whole.pdf"]
