@@ -546,3 +546,43 @@ def test_browser_upload_indexes_a_file_and_explains_a_bad_one(scripted_app, brow
     assert any(d.title == "Harbour report" for d in library.documents())
     passages = assistant.retriever.retrieve("How many grain ships did Tartus receive?").passages
     assert any("grain ships" in p.text for p, _ in passages)  # searchable at once
+
+
+@pytest.mark.browser
+@pytest.mark.integration
+def test_browser_sources_panel_settings_remove_and_reindex(scripted_app, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+
+    url, assistant, library, llm = scripted_app
+    browser.get(url)
+    _ask(browser, DAMASCUS)
+    _wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#qa-sources a.cite")))
+
+    # A quote in the sources panel opens the article at that quote, and is marked active.
+    quote = browser.find_element(By.CSS_SELECTOR, "#qa-sources a.cite")
+    quoted = quote.text.split("“", 1)[1].rsplit("”", 1)[0]
+    quote.click()
+    mark = _wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "#qa-viewer mark.quote")))
+    assert " ".join(mark.text.split()) == " ".join(quoted.split())
+    assert browser.find_elements(By.CSS_SELECTOR, "#qa-sources a.cite.active")
+
+    # Settings: choosing the hosted LLM without its settings says what to set and stays on local.
+    browser.find_element(By.XPATH, "//button[contains(., 'Settings')]").click()
+    _wait(browser).until(EC.element_to_be_clickable((By.XPATH, "//label[contains(., 'hosted')]"))).click()
+    _wait(browser).until(EC.text_to_be_present_in_element((By.TAG_NAME, "body"), "QA_HOSTED_BASE_URL"))
+    _wait(browser).until(lambda d: d.find_element(By.XPATH, "//label[contains(., 'local')]//input").is_selected())
+
+    # Documents: remove one, then re-index everything, which reads the seeds folder again.
+    _wait(browser).until(EC.element_to_be_clickable((By.XPATH, "//button[@role='tab'][contains(., 'Documents')]"))).click()
+    doomed = library.documents()[0]
+    dropdown = _wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#qa-remove-choice input")))
+    dropdown.click()
+    option = f"//ul[@role='listbox']/li[contains(., '{doomed.source}')]"
+    _wait(browser).until(EC.element_to_be_clickable((By.XPATH, option))).click()
+    browser.find_element(By.XPATH, "//button[contains(., 'Remove')]").click()
+    _wait(browser).until(EC.text_to_be_present_in_element((By.TAG_NAME, "body"), f"Removed {doomed.source}"))
+    assert doomed.doc_id not in {d.doc_id for d in library.documents()}
+    browser.find_element(By.XPATH, "//button[contains(., 'Re-index everything')]").click()
+    _wait(browser, 120).until(EC.text_to_be_present_in_element((By.TAG_NAME, "body"), "Re-indexed 2 documents (1 new"))
+    assert doomed.doc_id in {d.doc_id for d in library.documents()}

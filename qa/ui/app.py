@@ -257,7 +257,7 @@ def build_app(assistants: Assistants, library: Library) -> "gr.Blocks":
             status = gr.Markdown()
             table = gr.Dataframe(headers=["Title", "File", "Passages", "Indexed"], interactive=False, wrap=True)
             with gr.Row():
-                doomed = gr.Dropdown(label="Document to remove", choices=[], scale=4)
+                doomed = gr.Dropdown(label="Document to remove", choices=[], scale=4, elem_id="qa-remove-choice")
                 remove_button = gr.Button("Remove", variant="stop", scale=1)
 
         chat_outputs = [chat, question, turns, sources]
