@@ -296,7 +296,8 @@ def eval_(
     fail_under: Annotated[list[str] | None, typer.Option(help="metric=value; exit 1 when a metric is below it.")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
     checker: Annotated[
-        str | None, typer.Option(help="Support checker for citation metrics, as module:Class (default: LexicalChecker).")
+        str | None,
+        typer.Option(help="Support checker the assistant filters sentences with, as module:Class (default: LexicalChecker); scored on --pairs."),
     ] = None,
     checker_only: Annotated[
         bool, typer.Option("--checker-only", help="Only score the support checker on the labelled pairs.")
@@ -304,6 +305,16 @@ def eval_(
     pairs: Annotated[
         Path | None, typer.Option(help="Labelled support pairs to score the checker on (e.g. tests/data/support_pairs.jsonl).")
     ] = None,
+    grader: Annotated[
+        str,
+        typer.Option(
+            help="What grades ALCE citation support: 'llm' (an entailment prompt, independent of the checker "
+            "that filtered the answer), 'checker' (that checker itself: self-graded) or module:Class."
+        ),
+    ] = "llm",
+    retrieval_only: Annotated[
+        bool, typer.Option("--retrieval-only", help="Only score retrieval (recall@k, MRR) of the gold evidence; no LLM.")
+    ] = False,
     verbose: Verbose = False,
 ) -> None:
     """Run the citation-checking harness over a question set and write reports.
@@ -331,6 +342,8 @@ def eval_(
             checker=checker,
             checker_only=checker_only,
             pairs=pairs,
+            grader=grader,
+            retrieval_only=retrieval_only,
         )
     raise typer.Exit(code)
 

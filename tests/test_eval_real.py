@@ -4,7 +4,8 @@ Measured (2026-11-22, 2 cores): all six right in every run (the dev set in
 order, in reverse, after other questions, and in the full 46-question eval):
 4/4 answered with gold evidence cited, 2/2 abstained, citation recall 1.0,
 gold ranks 2, 1, 1, 1. The floors are those measured values, so any regression
-fails; the grader here is the harness's own checker (see the report's name for it).
+fails. Citation recall is graded by the LLM's entailment prompt
+(`EntailmentGrader`), not by the checker that filtered the sentences.
 About a minute on two cores.
 """
 
@@ -16,7 +17,7 @@ import pytest
 
 from qa.eval import run
 from qa.eval.questions import load_questions
-from qa.eval.support import load_checker
+from qa.eval.grader import EntailmentGrader
 from qa.testing import assert_abstains, assert_cited
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -27,8 +28,8 @@ IDS = ["dev-01", "dev-05", "dev-07", "dev-09", "dev-11", "dev-12"]
 def small_eval(assistant, library):
     questions = [q for q in load_questions(DATA / "questions.jsonl") if q.id in IDS]
     texts = run.stored_texts(library)
-    checker = load_checker(None, assistant.embedder, assistant.settings.support_threshold)
-    result = run.evaluate("qa", assistant.ask, questions, texts, checker, assistant.settings.top_k,
+    grader = EntailmentGrader(assistant.llm)
+    result = run.evaluate("qa", assistant.ask, questions, texts, grader, assistant.settings.top_k,
                           disk=run.disk_texts(library))  # fmt: skip
     return questions, texts, result
 

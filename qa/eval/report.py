@@ -46,6 +46,22 @@ def metrics_markdown(results) -> str:
     return "\n".join(rows)
 
 
+def grading_line(meta: dict) -> str:
+    """Which checker graded ALCE citation support, and whether it is the one that filtered the answers.
+
+    >>> grading_line({"grader": "llm-entailment", "checker": "lexical", "self_graded": False, "grader_undecided": 0})
+    'Citation support graded by `llm-entailment`, independent of the `lexical` checker that filtered the answers.'
+    """
+    if meta.get("self_graded"):
+        line = (f"Citation support graded by `{meta['grader']}`, the same checker that filtered the answers: "
+                "self-graded, so citation recall is high by construction.")  # fmt: skip
+    else:
+        line = f"Citation support graded by `{meta['grader']}`, independent of the `{meta['checker']}` checker that filtered the answers."
+    if meta.get("grader_undecided"):
+        line += f" It could not decide {meta['grader_undecided']} time(s); each counted as not supported."
+    return line
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ").strip()
 
@@ -133,6 +149,8 @@ def write(folder: Path, results, questions: list[Question], checker_report, meta
         "",
         f"{meta['questions']} questions from `{meta['questions_file']}`; support checker `{meta['checker']}`; "
         f"top_k = {meta['top_k']}; model settings {meta['settings']}.",
+        "",
+        grading_line(meta),
         "",
         "## Metrics",
         "",

@@ -15,6 +15,7 @@ from qa.errors import QAError
 from qa.eval.metrics import QuestionScore, parse_fail_under, score_answer, shortfalls, summarise
 from qa.eval.questions import Question, check_evidence, load_questions
 from qa.eval.support import CheckerReport, evaluate_checker, load_checker, load_pairs
+from qa.llm import make_llm
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +144,16 @@ def main(
     pairs: Path | None = None,
     assistant=None,
     library=None,
+    grader: str = "llm",
+    retrieval_only: bool = False,
 ) -> int:
-    """Run the harness; return the exit code (1 when a --fail-under floor is not met)."""
+    """Run the harness; return the exit code (1 when a --fail-under floor is not met).
+
+    `checker` is the support checker the assistant filters with, scored on
+    `pairs`; `grader` grades ALCE citation support: "llm" (the entailment
+    grader, independent of the filter), "checker" (the filter itself, which
+    the report marks as self-graded) or a `module:Class`.
+    """
     try:
         floors = parse_fail_under(fail_under or [])
     except ValueError as exc:
@@ -163,7 +172,8 @@ def main(
     from qa.library import Library
 
     library = library or Library(settings, embedder=assistant.embedder if assistant else None)
-    judge = load_checker(checker, library.embedder, settings.support_threshold)
+    llm_factory = (lambda: assistant.llm) if assistant else (lambda: make_llm(settings))
+    judge = load_checker(checker, library.embedder, settings.support_threshold, llm_factory)
     checker_report: CheckerReport | None = None
     if pairs:
         checker_report = evaluate_checker(judge, load_pairs(Path(pairs)))
@@ -175,7 +185,8 @@ def main(
         return _finish_checker_only(checker_report, floors, json_out)
 
     library.ensure_index()
-    assistant = assistant or Assistant(settings, embedder=library.embedder)
+    assistant = assistant or Assistant(settings, checker=judge if checker else None, embedder=library.embedder)
+    grading = None if retrieval_only else load_grader(grader, judge, assistant, settings)
     texts = stored_texts(library)
     if problems := check_evidence(qs, texts):
         raise QAError(
@@ -184,17 +195,21 @@ def main(
             + "\nIngest the documents the questions name (`qa ingest FOLDER`) or fix the quotes."
         )
     k = settings.top_k
+    if retrieval_only:
+        return _finish_retrieval_only(assistant, qs, texts, k, floors, json_out, report_dir)
     disk = disk_texts(library)
-    results = [evaluate(OURS, assistant.ask, qs, texts, judge, k, say, disk)]
+    results = [evaluate(OURS, assistant.ask, qs, texts, grading, k, say, disk)]
     if baseline == "llamaindex":
         say("Loading the llama-index baseline...")
         from qa.eval.baseline import LlamaIndexBaseline
 
         system = LlamaIndexBaseline(assistant)
-        results.append(evaluate(system.name, system.answer, qs, texts, judge, k, say, disk))
+        results.append(evaluate(system.name, system.answer, qs, texts, grading, k, say, disk))
     for r in results:
         if checker_report:
             r.metrics["checker_balanced_accuracy"] = checker_report.balanced_accuracy
+    if undecided := getattr(grading, "undecided", 0):
+        say(f"The grader could not decide {undecided} time(s); each counted as not supported.")
 
     from qa.eval import report
 
@@ -202,6 +217,9 @@ def main(
         "questions_file": str(questions),
         "questions": len(qs),
         "checker": getattr(judge, "name", type(judge).__name__),
+        "grader": getattr(grading, "name", type(grading).__name__),
+        "self_graded": grading is judge,
+        "grader_undecided": getattr(grading, "undecided", 0),
         "top_k": k,
         "settings": {"local_model": settings.local_model, "llm": settings.llm, "evidence_sentences": settings.evidence_sentences},
     }
@@ -215,6 +233,40 @@ def main(
         print(json.dumps(report.summary_dict(results, checker_report, meta, failures), ensure_ascii=False))
     else:
         print(report.metrics_markdown(results))
+        print("\n" + report.grading_line(meta))
+    for f in failures:
+        print(f"FAIL: {f} (--fail-under)", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def load_grader(spec: str, checker, assistant, settings):
+    """The checker that grades ALCE citation support (see `main`)."""
+    if spec == "checker":
+        return checker
+    if spec == "llm":
+        from qa.eval.grader import EntailmentGrader
+
+        return EntailmentGrader(assistant.llm)
+    if ":" in spec:
+        return load_checker(spec, assistant.embedder, settings.support_threshold, lambda: assistant.llm)
+    raise QAError(f"--grader {spec!r}: choose llm, checker or module:Class.")
+
+
+def _finish_retrieval_only(assistant, qs, texts, k, floors, json_out, report_dir) -> int:
+    from qa.eval import retrieval
+
+    unknown = set(floors) - {"retrieval_recall_at_k", "retrieval_mrr", "evidence_shown_recall"}
+    if unknown:
+        raise QAError(f"--retrieval-only measures retrieval only, not {', '.join(sorted(unknown))}.")
+    say(f"Retrieving for {sum(q.answerable and bool(q.evidence) for q in qs)} answerable questions (no LLM)...")
+    scores, metrics = retrieval.evaluate_retrieval(assistant.retriever.retrieve, qs, texts, k)
+    failures = shortfalls(metrics, floors)
+    data = {"metrics": metrics, "questions": [s.to_dict() for s in scores], "failures": failures}
+    if report_dir:
+        Path(report_dir).mkdir(parents=True, exist_ok=True)
+        (Path(report_dir) / "retrieval.json").write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        (Path(report_dir) / "retrieval.md").write_text(retrieval.markdown(scores, metrics) + "\n", encoding="utf-8")
+    print(json.dumps(data, ensure_ascii=False) if json_out else retrieval.markdown(scores, metrics))
     for f in failures:
         print(f"FAIL: {f} (--fail-under)", file=sys.stderr)
     return 1 if failures else 0

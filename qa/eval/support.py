@@ -96,11 +96,12 @@ def evaluate_checker(checker, pairs: list[Pair]) -> CheckerReport:
     return CheckerReport(name, len(pairs), accuracy, dict(sorted(by_kind.items())), wrong)
 
 
-def load_checker(spec: str | None, embedder=None, threshold: float = 0.5):
+def load_checker(spec: str | None, embedder=None, threshold: float = 0.5, llm=None):
     """The default LexicalChecker, or an instance of `module:Class`.
 
-    The class is built with whichever of `embedder` and `threshold` its
-    constructor accepts, so a checker that needs neither takes no arguments.
+    The class is built with whichever of `embedder`, `threshold` and `llm` its
+    constructor accepts, so a checker that needs none takes no arguments.
+    `llm` is a zero-argument callable, called only for a class that asks for it.
     """
     if not spec:
         from qa.verify import LexicalChecker
@@ -115,6 +116,10 @@ def load_checker(spec: str | None, embedder=None, threshold: float = 0.5):
         raise QAError(f"--checker {spec!r}: could not load it ({exc}).") from None
     params = inspect.signature(cls).parameters
     kwargs = {k: v for k, v in (("embedder", embedder), ("threshold", threshold)) if k in params}
+    if "llm" in params:
+        if llm is None:
+            raise QAError(f"--checker {spec!r}: {class_name} needs an LLM and none is configured.")
+        kwargs["llm"] = llm()
     checker = cls(**kwargs)
     if not callable(getattr(checker, "check", None)):
         raise QAError(f"--checker {spec!r}: {class_name} has no check(claim, evidence, question) method.")
