@@ -66,6 +66,25 @@ def assistant(settings, embedder, library):
     return Assistant(settings, embedder=embedder, store=library.store)
 
 
+@pytest.fixture(scope="session")
+def bbc_library(tmp_path_factory, settings, embedder):
+    """The 200 BBC articles of tests/data/bbc in their own index: documents no rule was written against."""
+    from qa.library import Library
+
+    bbc_settings = settings.model_copy(update={"index_dir": tmp_path_factory.mktemp("bbc-index"), "seeds_dir": DATA / "bbc"})
+    lib = Library(bbc_settings, embedder=embedder)
+    lib.ingest([DATA / "bbc"])
+    return lib
+
+
+@pytest.fixture(scope="session")
+def bbc_assistant(bbc_library, assistant):
+    """An Assistant over the BBC index, sharing the session's loaded LLM."""
+    from qa.assistant import Assistant
+
+    return Assistant(bbc_library.settings, llm=assistant.llm, embedder=bbc_library.embedder, store=bbc_library.store)
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Print how many tests were skipped; in CI (CI=true) any skip fails the run, since a skip hides a missing part."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")

@@ -44,11 +44,14 @@ CHECKED_BY = {
     "qa ingest my_docs/": "tests/test_ingest.py::test_formats_offsets_and_bad_files",
     "qa eval --questions my_questions.jsonl --report reports/latest": "tests/test_eval_run.py::test_eval_writes_reports_and_passes_floors",
     "make eval": "tests/test_eval_real.py::test_small_eval_meets_floors (the same harness on six questions)",
+    "make eval-bbc": "tests/test_eval_retrieval.py (the same retrieval check over the same 200 articles)",
     'Q="--questions tests/data/questions.jsonl"': "(a shell variable)",
     "qa eval $Q --fail-under citation_exactness=1.0 --fail-under answer_correctness=0.8 --json": "tests/test_eval_run.py::test_fail_under_names_the_metric",
     "qa eval $Q --limit 5": "tests/test_eval_run.py::test_eval_writes_reports_and_passes_floors",
     "qa eval --checker-only --pairs tests/data/support_pairs.jsonl": "test_checker_commands",
     "qa eval $Q --checker mypkg.nli:NLIChecker": "test_checker_commands",
+    "qa eval $Q --grader checker": "tests/test_eval_grading.py::test_self_grading_is_named",
+    "qa eval --checker-only --checker qa.eval.grader:EntailmentGrader --pairs tests/data/bbc_support_pairs.jsonl": "test_checker_commands",
     "qa eval $Q --baseline llamaindex --report reports/latest": "tests/test_eval_run.py::test_baseline_maps_cited_chunks_to_exact_spans",
 }
 
@@ -169,6 +172,15 @@ def test_checker_commands(tmp_path):
     assert own.returncode == 0, own.stderr
     report = json.loads(own.stdout)
     assert report["checker"] == "says-yes" and report["balanced_accuracy"] == 0.5  # every pair called supported
+    # The entailment grader needs the LLM: the CLI builds it for a class that asks for `llm=`.
+    few = tmp_path / "few.jsonl"
+    lines = (ROOT / "tests/data/bbc_support_pairs.jsonl").read_text(encoding="utf-8").splitlines()
+    few.write_text("\n".join([lines[0], lines[-1]]) + "\n", encoding="utf-8")  # one supported, one not
+    graded = subprocess.run([QA, "eval", "--checker-only", "--checker", "qa.eval.grader:EntailmentGrader", "--pairs", str(few), "--json"],
+                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)  # fmt: skip
+    assert graded.returncode == 0, graded.stderr
+    report = json.loads(graded.stdout)
+    assert report["checker"] == "llm-entailment" and report["pairs"] == 2
 
 
 def test_bench_prints_the_machine_and_percentiles(tmp_path):
