@@ -61,7 +61,7 @@ def summarise_retrieval(scores: list[RetrievalScore], k: int) -> dict:
     >>> s = [RetrievalScore("a", "q", [1], [True]), RetrievalScore("b", "q", [None, 4], [False, False])]
     >>> m = summarise_retrieval(s, 6)
     >>> m["retrieval_recall_at_k"], m["retrieval_mrr"], m["evidence_shown_recall"]
-    (0.6666666666666667, 0.625, 0.3333333333333333)
+    (0.6666666666666666, 0.625, 0.3333333333333333)
     """
     ranks = [r for s in scores for r in s.ranks]
     shown = [x for s in scores for x in s.shown]
