@@ -40,7 +40,7 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not integration and not browser"
 
 bench: install
-	$(BIN)/qa bench --questions tests/data/dev.jsonl
+	$(BIN)/qa bench --questions tests/data/questions.jsonl $(BENCH_ARGS)
 
 # The project's own question set through the real model, with the support checker's labelled pairs.
 eval: install

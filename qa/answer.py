@@ -29,6 +29,17 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Looking:
+    """The evidence retrieved for a question, reported before the answer is written.
+
+    `evidence` holds `Answer.evidence`-style records (n, source, start, end,
+    text), best first; a stream yields this once, before any answer text.
+    """
+
+    evidence: list[dict]
+
+
+@dataclass(frozen=True)
 class AnswerSentence:
     text: str
     citations: list[int]

@@ -13,11 +13,11 @@ from __future__ import annotations
 import dataclasses
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from qa import prompts
-from qa.answer import Answer
+from qa.answer import Answer, Looking
 from qa.citations import assemble, evidence_records, parse_reply, require_exact, retrieved_records
 from qa.embed import Embedder
 from qa.gates import AFTER_GENERATION, BEFORE_GENERATION, Case, first_refusal
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from qa.retrieve import Evidence, Retriever
     from qa.store import Store
 
-STAGES = ("retrieve", "generate", "verify")
+STAGES = ("retrieve", "generate", "verify", "judge")
 
 
 class Assistant:
@@ -107,11 +107,19 @@ class Assistant:
 
     # Questions ------------------------------------------------------------------
 
-    def ask(self, question: str, on_text: OnText = None, top_k: int | None = None, search_question: str | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        on_text: OnText = None,
+        top_k: int | None = None,
+        search_question: str | None = None,
+        on_evidence: Callable[[Looking], None] | None = None,
+    ) -> Answer:
         """Answer `question` from the indexed documents.
 
-        on_text, if given, receives the answer text as it streams (the whole
-        text so far, each time it grows). search_question, if given, is used
+        on_evidence, if given, receives the retrieved evidence as soon as it is
+        ready, before the model is asked. on_text, if given, receives the answer
+        text as it streams (the whole text so far, each time it grows). search_question, if given, is used
         for retrieval instead of the question (a follow-up made standalone).
         Raises BadQuestion for an unusable question and IndexNotBuilt when
         there is nothing to search.
@@ -121,8 +129,12 @@ class Assistant:
         search_question = check_question(search_question or question, self.settings.max_question_chars)
         self.store.require_built()
 
+        usage_before = dict(getattr(self.llm, "usage", {}))
         with clock.stage("retrieve"):
             retrieval = self.retriever.retrieve(search_question, top_k=top_k)
+        clock.mark("first_evidence")
+        if on_evidence:
+            on_evidence(Looking(evidence_records(retrieval.evidence)))
         fields = {
             "question": question,
             "model": self.llm.name,
@@ -136,21 +148,22 @@ class Assistant:
             question,
             retrieval,
             self.settings.min_relevance,
-            unknown_numbers=self.retriever.unknown_numbers(question),
-            judge=self.judge.decide if self.judge else None,
+            unknown_numbers=self.retriever.unknown_numbers(question, refresh=False),
+            judge=clock.timed("judge", self.judge.decide) if self.judge else None,
         )
         if refusal := first_refusal(BEFORE_GENERATION, case):
             nothing = Answer(text="", sentences=[], citations=[], abstained=False, **fields)
-            return self._finish(nothing.refused(*refusal), clock)
+            return self._finish(nothing.refused(*refusal), clock, usage_before)
 
         case.answer = self._draft(question, retrieval.evidence, on_text, clock, fields)
         case.answer = self._retry_vague(case, on_text, clock, fields)
         with clock.stage("verify"):
             refusal = first_refusal(AFTER_GENERATION, case)
-        return self._finish(case.answer.refused(*refusal) if refusal else case.answer, clock)
+        return self._finish(case.answer.refused(*refusal) if refusal else case.answer, clock, usage_before)
 
-    def stream(self, question: str, **kwargs) -> Iterator[str | Answer]:
-        """Yield the growing answer text while it is generated, then the final Answer.
+    def stream(self, question: str, **kwargs) -> Iterator[Looking | str | Answer]:
+        """Yield the retrieved evidence (`Looking`), the growing answer text while it is generated,
+        then the final Answer.
 
         Errors (QAError) are raised in the caller's thread.
         """
@@ -159,7 +172,7 @@ class Assistant:
 
         def run() -> None:
             try:
-                result["answer"] = self.ask(question, on_text=updates.put, **kwargs)
+                result["answer"] = self.ask(question, on_text=updates.put, on_evidence=updates.put, **kwargs)
             except BaseException as exc:  # re-raised below, in the caller's thread
                 result["error"] = exc
             finally:
@@ -200,7 +213,9 @@ class Assistant:
             return second
         return answer
 
-    @staticmethod
-    def _finish(answer: Answer, clock: Stopwatch) -> Answer:
+    def _finish(self, answer: Answer, clock: Stopwatch, usage_before: dict) -> Answer:
         answer.timings = clock.finish()
+        usage = getattr(self.llm, "usage", None)
+        if usage is not None:  # tokens this answer cost, when the backend counts them
+            answer.timings.update({k: float(v - usage_before.get(k, 0)) for k, v in usage.items()})
         return answer

@@ -1,9 +1,13 @@
 """`qa bench`: measured timings on this machine, printed with the machine's description.
 
 Ingestion is timed on a fresh temporary index (model loading reported apart),
-then every question is answered once and p50/p95 of the total, retrieval,
-generation and verification times are reported. Nothing here asserts a
-speed; the figures are for people.
+then every question is answered once. Reported per stage, p50 and p95: the
+total, the time until the evidence is ready (`first_evidence`), retrieval,
+generation, verification (of which the yes/no judge), and the tokens the LLM
+read, found already cached, and wrote. Abstentions are counted: an abstention
+skips the model, so speed bought by abstaining more is not speed.
+`--save FILE` keeps the figures; `--compare FILE` prints each figure beside a
+saved run. Nothing here asserts a speed; the figures are for people.
 """
 
 from __future__ import annotations
@@ -60,25 +64,54 @@ def run(settings: Settings, questions: Path, corpus: list[Path], limit: int | No
         results["model"] = assistant.llm.name
 
         records = [json.loads(line) for line in questions.read_text().splitlines() if line.strip()][:limit]
-        timings: dict[str, list[float]] = {"total_ms": [], "retrieve_ms": [], "generate_ms": [], "verify_ms": []}
+        timings: dict[str, list[float]] = {key: [] for key in TIMINGS}
+        tokens: dict[str, list[float]] = {key: [] for key in TOKENS}
         abstained = 0
         for record in records:
             answer = assistant.ask(record["question"])
             abstained += answer.abstained
             for key in timings:
-                timings[key].append(answer.timings[key])
+                timings[key].append(answer.timings.get(key, 0.0))
+            for key in tokens:
+                if key in answer.timings:
+                    tokens[key].append(answer.timings[key])
         results["questions"] = len(records)
         results["abstained"] = abstained
-        results["latency_ms"] = {
-            key: {
-                "p50": round(percentile(v, 50)),
-                "p95": round(percentile(v, 95)),
-                "mean": round(statistics.fmean(v)),
-            }
-            for key, v in timings.items()
-            if v
-        }
+        results["latency_ms"] = {key: _row(v) for key, v in timings.items() if v}
+        results["tokens"] = {key: _row(v) for key, v in tokens.items() if v}
     return results
+
+
+TIMINGS = ("total_ms", "first_evidence_ms", "retrieve_ms", "generate_ms", "verify_ms", "judge_ms")
+TOKENS = ("llm_calls", "prompt_tokens", "cached_tokens", "output_tokens")
+
+
+def _row(values: list[float]) -> dict:
+    return {"p50": round(percentile(values, 50)), "p95": round(percentile(values, 95)), "mean": round(statistics.fmean(values))}
+
+
+def compare(results: dict, baseline: dict) -> str:
+    """Each figure beside the same figure of a saved run, with the change.
+
+    >>> now = {"latency_ms": {"total_ms": {"p50": 4000, "p95": 6000}}, "ingest": {"passages_per_s": 60.0}, "abstained": 6}
+    >>> before = {"latency_ms": {"total_ms": {"p50": 8000, "p95": 9000}}, "ingest": {"passages_per_s": 20.0}, "abstained": 6}
+    >>> print(compare(now, before))
+    total p50 8000 -> 4000 ms (-50%); total p95 9000 -> 6000 ms (-33%); ingest 20.0 -> 60.0 passages/s (x3.0); abstained 6 -> 6
+    """
+    parts = []
+    for key in TIMINGS:
+        for p in ("p50", "p95"):
+            old = baseline.get("latency_ms", {}).get(key, {}).get(p)
+            new = results.get("latency_ms", {}).get(key, {}).get(p)
+            if old is not None and new is not None:
+                change = f" ({(new - old) / old:+.0%})" if old else ""
+                parts.append(f"{key[:-3].replace('_', ' ')} {p} {old} -> {new} ms{change}")
+    old, new = baseline.get("ingest", {}).get("passages_per_s"), results.get("ingest", {}).get("passages_per_s")
+    if old and new:
+        parts.append(f"ingest {old} -> {new} passages/s (x{new / old:.1f})")
+    if "abstained" in baseline:
+        parts.append(f"abstained {baseline['abstained']} -> {results.get('abstained')}")
+    return "; ".join(parts)
 
 
 def render(results: dict) -> str:
@@ -89,9 +122,13 @@ def render(results: dict) -> str:
         f"embedding model load {results['embedding_model_load_s']} s",
         f"Ingest:  {results['ingest']['documents']} documents, {results['ingest']['passages']} passages in "
         f"{results['ingest']['seconds']} s = {results['ingest']['passages_per_s']} passages/s",
-        f"Answers: {results['questions']} questions ({results['abstained']} abstained)",
-        f"{'':12}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}",
+        f"Answers: {results['questions']} questions ({results['abstained']} abstained: no model call after the gates)",
+        f"{'':16}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}",
     ]
     for key, row in results["latency_ms"].items():
-        lines.append(f"{key[:-3]:12}{row['p50']:>10}{row['p95']:>10}{row['mean']:>10}")
+        lines.append(f"{key[:-3]:16}{row['p50']:>10}{row['p95']:>10}{row['mean']:>10}")
+    if results.get("tokens"):
+        lines.append(f"{'per answer':16}{'p50':>10}{'p95':>10}{'mean':>10}")
+        for key, row in results["tokens"].items():
+            lines.append(f"{key:16}{row['p50']:>10}{row['p95']:>10}{row['mean']:>10}")
     return "\n".join(lines)

@@ -210,12 +210,41 @@ def ask(
         check_question(question, settings.max_question_chars)  # fail fast, before loading models
         library = Library(settings)
         library.ensure_index()  # builds from the seeds folder when one is set and the index is empty
-        answer = Assistant(settings, embedder=library.embedder).ask(question)
+        assistant = Assistant(settings, embedder=library.embedder)
+        answer = assistant.ask(question) if json_out else _ask_showing_progress(assistant, question)
     if json_out:
         typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
     else:
         typer.echo(answer.render())
         typer.echo(f"({answer.model}; {answer.timings['total_ms'] / 1000:.1f} s)", err=True)
+
+
+def _ask_showing_progress(assistant, question: str):
+    """Answer, showing on stderr the evidence being read and then the draft as it is written.
+
+    stdout gets only the final, checked answer, so it can be piped; stderr
+    shows progress only when it is a terminal.
+    """
+    from qa.answer import Answer, Looking
+
+    live = sys.stderr.isatty()
+    shown = 0
+    answer = None
+    for item in assistant.stream(question):
+        if isinstance(item, Answer):
+            answer = item
+        elif not live:
+            continue
+        elif isinstance(item, Looking):
+            typer.echo("Looking at:", err=True)
+            for e in item.evidence[:3]:
+                typer.echo(f"  “{e['text'][:160]}” ({e['source'].rsplit('/', 1)[-1]})", err=True)
+        else:
+            typer.echo(item[shown:], err=True, nl=False)
+            shown = len(item)
+    if live and shown:
+        typer.echo("\n", err=True)
+    return answer
 
 
 @app.command()
@@ -354,9 +383,11 @@ def bench(
     corpus: Annotated[list[Path] | None, typer.Option(help="Folders to time ingestion on (default: the seeds folder).")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    save: Annotated[Path | None, typer.Option(help="Also write the figures to this JSON file.")] = None,
+    compare: Annotated[Path | None, typer.Option(help="A saved run (--save) to print each figure beside.")] = None,
     verbose: Verbose = False,
 ) -> None:
-    """Time ingestion and answers on this machine; print p50/p95 and the machine."""
+    """Time ingestion and answers on this machine; print p50/p95 per stage, tokens and the machine."""
     _setup_logging(verbose)
     settings = _settings()
     if questions is None:
@@ -365,8 +396,22 @@ def bench(
     with _user_errors():
         from qa import bench as bench_module
 
+        baseline = _read_saved_bench(compare) if compare else None
         results = bench_module.run(settings, questions, list(corpus or []), limit)
+    if save:
+        save.write_text(json.dumps(results, indent=1), encoding="utf-8")
     typer.echo(json.dumps(results) if json_out else bench_module.render(results))
+    if baseline is not None:
+        typer.echo(f"Compared with {compare}: {bench_module.compare(results, baseline)}", err=json_out)
+
+
+def _read_saved_bench(path: Path) -> dict:
+    from qa.errors import QAError
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise QAError(f"--compare {path}: not a saved `qa bench --save` file ({exc}).") from None
 
 
 if __name__ == "__main__":  # pragma: no cover

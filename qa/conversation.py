@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from qa.answer import Answer, Citation
+from qa.answer import Answer, Citation, Looking
 from qa.assistant import Assistant
 from qa.errors import QAError
 from qa.followup import standalone_question
@@ -114,8 +114,8 @@ class Conversation:
             answer = item
         return answer
 
-    def stream(self, question: str, *, llm: str | None = None, top_k: int | None = None) -> Iterator[str | Answer]:
-        """Add a turn and yield its growing answer text, then its Answer.
+    def stream(self, question: str, *, llm: str | None = None, top_k: int | None = None) -> Iterator[str | Looking | Answer]:
+        """Add a turn and yield its evidence (`Looking`), its growing answer text, then its Answer.
 
         The first item is "" as soon as the turn is added (before any model
         call). An error is recorded on the turn (`Turn.error`) and raised.

@@ -56,6 +56,9 @@ class LocalLLM:
         self.name = f"{self.spec.name} (llama.cpp, local)"
         self._llama = None
         self._lock = threading.Lock()
+        # Running totals; an answer's cost is the difference over its calls. `cached_tokens`: prompt
+        # tokens llama.cpp did not have to read again because the previous prompt began the same way.
+        self.usage = {"llm_calls": 0, "prompt_tokens": 0, "cached_tokens": 0, "output_tokens": 0}
 
     def _load(self):
         if self._llama is None:
@@ -88,6 +91,7 @@ class LocalLLM:
             kwargs = {}
             if schema is not None:
                 kwargs["response_format"] = {"type": "json_object", "schema": schema}
+            before = llama.input_ids[: llama.n_tokens].tolist()
             stream = llama.create_chat_completion(
                 messages=messages,
                 temperature=self.settings.temperature,
@@ -96,7 +100,17 @@ class LocalLLM:
                 **kwargs,
             )
             pieces = (chunk["choices"][0]["delta"].get("content") or "" for chunk in stream)
-            return _collect(pieces, on_token, self.settings.llm_timeout_s, "The local model")
+            text = _collect(pieces, on_token, self.settings.llm_timeout_s, "The local model")
+            self._count(llama, before, text)
+            return text
+
+    def _count(self, llama, before: list[int], text: str) -> None:
+        output = len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)) if text else 0
+        prompt = max(llama.n_tokens - output, 0)
+        now = llama.input_ids[:prompt].tolist()
+        cached = next((i for i, (a, b) in enumerate(zip(before, now)) if a != b), min(len(before), len(now)))
+        for key, value in (("llm_calls", 1), ("prompt_tokens", prompt), ("cached_tokens", cached), ("output_tokens", output)):
+            self.usage[key] += value
 
 
 class HostedLLM:

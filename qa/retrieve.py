@@ -140,9 +140,14 @@ class Retriever:
         self.embedder = embedder
         self.lexical = LexicalIndex()
 
-    def unknown_numbers(self, question: str) -> set[str]:
-        """Numbers the question takes as given that no indexed document mentions."""
-        self.lexical.refresh(self.store)
+    def unknown_numbers(self, question: str, refresh: bool = True) -> set[str]:
+        """Numbers the question takes as given that no indexed document mentions.
+
+        refresh=False trusts the lexical index as the last `retrieve` left it
+        (one fewer request to the store per question).
+        """
+        if refresh:
+            self.lexical.refresh(self.store)
         return self.lexical.unknown_numbers(question)
 
     def retrieve(self, question: str, top_k: int | None = None) -> Retrieval:

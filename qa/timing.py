@@ -30,6 +30,19 @@ class Stopwatch:
             key = f"{name}_ms"
             self.ms[key] = round(self.ms.get(key, 0.0) + (time.perf_counter() - started) * 1000, 1)
 
+    def mark(self, name: str) -> None:
+        """Record the time since the stopwatch was made as `<name>_ms` (e.g. when evidence was ready)."""
+        self.ms[f"{name}_ms"] = round((time.perf_counter() - self._started) * 1000, 1)
+
+    def timed(self, name: str, fn):
+        """`fn`, with the time spent in its calls added to stage `name`."""
+
+        def wrapper(*args, **kwargs):
+            with self.stage(name):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
     def finish(self) -> dict[str, float]:
         """The stage timings and `total_ms`, measured from when the stopwatch was made."""
         return {**self.ms, "total_ms": round((time.perf_counter() - self._started) * 1000, 1)}

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from qa.answer import Looking
 from qa.assistant import Assistant
 from qa.errors import BadQuestion, IndexNotBuilt
 from qa.library import Library
@@ -51,7 +52,7 @@ def test_supported_sentence_is_cited_with_an_exact_quote(shared_index, embedder)
     assert a.store.texts([c.doc_id])[c.doc_id][c.start : c.end] == c.quote
     assert c.passage_id.startswith(c.doc_id + ":")
     assert c.quote.startswith("At least 300 fighters") and c.source.endswith("000_64f02bec46151ae5.txt")
-    assert set(answer.timings) == {"retrieve_ms", "generate_ms", "verify_ms", "total_ms"}
+    assert set(answer.timings) == {"retrieve_ms", "first_evidence_ms", "generate_ms", "verify_ms", "judge_ms", "total_ms"}
     assert json.loads(json.dumps(answer.to_dict()))["citations"][0]["quote"] == c.quote
 
 
@@ -171,12 +172,24 @@ def test_unrelated_question_abstains_without_calling_the_model(shared_index, emb
     assert answer.timings["generate_ms"] == 0.0 and answer.timings["total_ms"] >= answer.timings["retrieve_ms"]
 
 
+def test_timings_and_tokens_per_answer(shared_index, embedder):
+    probe = make(shared_index, embedder)
+    n = evidence_number(probe, Q_FIGHTERS, "At least 300 fighters")
+    answer = make(shared_index, embedder, reply(([n], "At least 300 fighters crossed late on Sunday."))).ask(Q_FIGHTERS)
+    t = answer.timings
+    assert 0 < t["first_evidence_ms"] <= t["total_ms"] and t["retrieve_ms"] <= t["first_evidence_ms"]
+    assert 0 <= t["judge_ms"] <= t["verify_ms"]
+
+
 def test_streaming_yields_growing_text_then_the_answer(shared_index, embedder):
     probe = make(shared_index, embedder)
     n = evidence_number(probe, Q_FIGHTERS, "At least 300 fighters")
     a = make(shared_index, embedder, reply(([n], "At least 300 fighters crossed late on Sunday.")))
     items = list(a.stream(Q_FIGHTERS))
-    texts, final = items[:-1], items[-1]
+    looking, texts, final = items[0], items[1:-1], items[-1]
+    assert isinstance(looking, Looking)  # the evidence comes first, before any model text
+    assert [e["text"] for e in looking.evidence] == [e["text"] for e in final.evidence]
+    assert any("At least 300 fighters" in e["text"] for e in looking.evidence)
     assert texts and all(isinstance(t, str) for t in texts)
     assert texts[-1] == "At least 300 fighters crossed late on Sunday."
     assert final.text.endswith("[1]")

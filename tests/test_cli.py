@@ -119,3 +119,34 @@ def test_terminal_chat_answers_a_question_and_a_follow_up(tmp_path):
             start, end = map(int, line.split(" [", 1)[1].split("]", 1)[0].split(":"))
             quote = line.split("“", 1)[1].rsplit("”", 1)[0]
             assert quote in text or quote == (ROOT / "seeds" / "003_c00daf70bb690643.txt").read_text(encoding="utf-8")[start:end]
+
+
+class _StreamingAssistant:
+    """Yields what Assistant.stream yields: the evidence, the growing draft, the checked answer."""
+
+    def __init__(self, answer):
+        self.answer = answer
+
+    def stream(self, question):
+        from qa.answer import Looking
+
+        yield Looking([{"n": 1, "source": "news/iraq.txt", "start": 0, "end": 21, "text": "At least 300 fighters"}])
+        yield "At least"
+        yield "At least 300 fighters crossed."
+        yield self.answer
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_ask_shows_the_evidence_then_the_draft_on_a_terminal_only(monkeypatch, capsys, terminal):
+    from qa import cli
+    from qa.answer import Answer
+
+    answer = Answer(text="At least 300 fighters crossed.", sentences=[], citations=[], abstained=False,
+                    question="q", model="m", timings={"total_ms": 1.0})  # fmt: skip
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: terminal)
+    assert cli._ask_showing_progress(_StreamingAssistant(answer), "q") is answer
+    err = capsys.readouterr().err
+    if terminal:
+        assert err.index("Looking at:") < err.index("“At least 300 fighters” (iraq.txt)") < err.index("At least 300 fighters crossed.")
+    else:
+        assert err == ""

@@ -39,6 +39,8 @@ CHECKED_BY = {
     "qa status": "tests/test_cli.py::test_docs_status_remove_and_rebuild",
     "qa chat": "test_make_run_indexes_the_seeds_and_serves_the_chat",
     "qa bench --questions tests/data/dev.jsonl": "test_bench_prints_the_machine_and_percentiles",
+    "qa bench --questions tests/data/questions.jsonl --save before.json": "test_bench_prints_the_machine_and_percentiles",
+    "qa bench --questions tests/data/questions.jsonl --compare before.json": "test_bench_prints_the_machine_and_percentiles",
     "qa chat --host 0.0.0.0 --port 8080 --open": "test_chat_with_a_login_on_a_chosen_host_and_port",
     "QA_UI_USER=ann QA_UI_PASSWORD=... qa chat": "test_chat_with_a_login_on_a_chosen_host_and_port",
     "qa ingest my_docs/": "tests/test_ingest.py::test_formats_offsets_and_bad_files",
@@ -134,7 +136,8 @@ def test_python_example_runs_and_keeps_its_promises(tmp_path):
 assert "300" in answer.text and answer.text.endswith("]"), answer.text
 assert (c.n, c.quote) == (1, open(c.source, encoding="utf-8").read()[c.start:c.end]) and c.doc_id
 assert answer.sentences[0].supported and not answer.abstained and answer.abstain_gate == ""
-assert set(answer.timings) == {"retrieve_ms", "generate_ms", "verify_ms", "total_ms"}
+assert {"first_evidence_ms", "retrieve_ms", "generate_ms", "verify_ms", "judge_ms", "total_ms"} <= set(answer.timings)
+assert answer.timings["llm_calls"] >= 1 and answer.timings["prompt_tokens"] > answer.timings["output_tokens"] > 0
 import json; assert json.loads(json.dumps(answer.to_dict()))["text"] == answer.text
 assert isinstance(part, type(answer)) and part.question == "Who is Hadi al-Bahra?"
 assert chat.turns[1].search_question != chat.turns[1].question, chat.turns[1].search_question
@@ -185,10 +188,20 @@ def test_checker_commands(tmp_path):
 
 def test_bench_prints_the_machine_and_percentiles(tmp_path):
     env = _env(tmp_path, QA_SEEDS_DIR=str(ROOT / "seeds"))
-    bench = subprocess.run([QA, "bench", "--questions", "tests/data/dev.jsonl", "--limit", "2", "--json"],
+    saved = tmp_path / "before.json"
+    bench = subprocess.run([QA, "bench", "--questions", "tests/data/dev.jsonl", "--limit", "2", "--json", "--save", str(saved)],
                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=900)  # fmt: skip
     assert bench.returncode == 0, bench.stderr
     figures = json.loads(bench.stdout)
+    assert json.loads(saved.read_text()) == figures
+    for key in ("llm_calls", "prompt_tokens", "output_tokens"):
+        assert figures["tokens"][key]["p50"] >= (1 if key != "llm_calls" else 1), key
+    assert 0 < figures["latency_ms"]["first_evidence_ms"]["p50"] <= figures["latency_ms"]["total_ms"]["p50"]
+    again = subprocess.run([QA, "bench", "--questions", "tests/data/dev.jsonl", "--limit", "1", "--compare", str(saved)],
+                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=900)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert f"Compared with {saved}: total p50 {figures['latency_ms']['total_ms']['p50']} -> " in again.stdout
+    assert "first_evidence" in again.stdout and "prompt_tokens" in again.stdout
     assert figures["machine"]["cores"] == os.cpu_count() and figures["questions"] == 2
     assert figures["ingest"]["documents"] == 2 and figures["ingest"]["passages"] > 10
     for stage in ("total_ms", "retrieve_ms", "generate_ms", "verify_ms"):

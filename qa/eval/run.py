@@ -281,7 +281,7 @@ def _finish_checker_only(checker_report: CheckerReport, floors: dict[str, float]
     if json_out:
         print(json.dumps({**checker_report.to_dict(), "failures": failures}, ensure_ascii=False))
     else:
-        print(f"| kind | right | total |\n|---|---:|---:|")
+        print("| kind | right | total |\n|---|---:|---:|")
         for kind, (right, total) in checker_report.by_kind.items():
             print(f"| {kind} | {right} | {total} |")
         print(f"\nBalanced accuracy: {checker_report.balanced_accuracy:.3f}")

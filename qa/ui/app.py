@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qa.answer import Looking
 from qa.assistant import Assistant
 from qa.conversation import LLM_CHOICES, Assistants, Conversation, Turn
 from qa.errors import QAError
@@ -78,11 +79,15 @@ def build_app(assistants: Assistants, library: Library) -> "gr.Blocks":
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         shown: list[dict] = []
+        looking: list[dict] = []
         try:
             for i, item in enumerate(chat.stream(question, llm=llm, top_k=int(top_k))):
+                if isinstance(item, Looking):
+                    looking = item.evidence
                 shown = [t.to_dict() for t in chat.turns]
-                if isinstance(item, str):
-                    shown[-1]["streaming"] = item
+                if isinstance(item, (str, Looking)):
+                    shown[-1]["looking"] = looking
+                    shown[-1]["streaming"] = item if isinstance(item, str) else ""
                     cleared = "" if i == 0 else gr.skip()  # empty the question box once the turn shows
                     yield render.render_conversation(shown), cleared, shown, gr.skip()
         except Exception as exc:  # shown in the chat and as a toast, never as a traceback

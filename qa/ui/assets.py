@@ -44,6 +44,10 @@ text-align: left;
 .who { color: var(--body-text-color-subdued); font-weight: 400; margin-right: .4em; }
 .a { border-left: 3px solid var(--color-accent); padding: .4em .8em; border-radius: 4px; background: var(--background-fill-secondary); }
 .a.streaming { border-left-color: var(--border-color-primary); color: var(--body-text-color-subdued); }
+.looking { margin-top: .4em; font-size: .9em; }
+.looking-head { font-weight: 600; }
+.looking ul { margin: .2em 0 0 1.1em; padding: 0; }
+.looking .src { opacity: .7; font-size: .9em; }
 .a.abstained { border-left-color: #d97706; background: rgba(217, 119, 6, .08); }
 .a.error { border-left-color: #dc2626; background: rgba(220, 38, 38, .08); }
 .abstain-label { font-weight: 600; color: #b45309; }

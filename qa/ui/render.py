@@ -53,14 +53,38 @@ def render_turn(index: int, turn: dict) -> str:
         body = f'<div class="a error"><strong>Could not answer.</strong> {esc(turn["error"])}</div>'
     elif answer is None:
         partial = turn.get("streaming") or ""
-        body = (
-            f'<div class="a streaming"><p class="answer-text">{esc(partial)} …</p></div>'
-            if partial
-            else '<div class="a streaming"><p class="answer-text">Searching the documents …</p></div>'
-        )
+        looking = render_looking(turn.get("looking") or [])
+        if partial:
+            text = f"{esc(partial)} …"
+        elif looking:
+            text = "Writing the answer …"
+        else:
+            text = "Searching the documents …"
+        body = f'<div class="a streaming"><p class="answer-text">{text}</p>{looking}</div>'
     else:
         body = render_answer(index, answer)
     return f'<div class="turn" id="turn-{index}" data-turn="{index}">{question}{body}</div>'
+
+
+LOOKING_QUOTES = 3
+
+
+def render_looking(evidence: list[dict]) -> str:
+    """The top quotes retrieved, shown under "Looking at" while the answer is written.
+
+    >>> html_ = render_looking([{"source": "a/b.txt", "text": "300 <men> crossed."}])
+    >>> "Looking at" in html_ and "&lt;men&gt;" in html_ and "b.txt" in html_
+    True
+    >>> render_looking([])
+    ''
+    """
+    if not evidence:
+        return ""
+    items = "".join(
+        f'<li><span class="quote">“{esc(e["text"])}”</span> <span class="src">{esc(e["source"].rsplit("/", 1)[-1])}</span></li>'
+        for e in evidence[:LOOKING_QUOTES]
+    )
+    return f'<div class="looking"><div class="looking-head">Looking at</div><ul>{items}</ul></div>'
 
 
 def render_answer(turn: int, answer: dict) -> str:
