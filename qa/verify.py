@@ -266,6 +266,27 @@ def parse_verdict(reply: str) -> bool | None:
     return None
 
 
+def ask_yes_no(llm: LLM, prompt, what: str, **fields) -> tuple[bool | None, str]:
+    """The model's yes or no to a verdict prompt (system and user sections, `fields` filled in).
+
+    (True or False, "") when it answered; (None, what went wrong) when it did
+    not answer or said neither, which every caller treats as not yes.
+    """
+    messages = [
+        {"role": "system", "content": prompt.render("system")},
+        {"role": "user", "content": prompt.render("user", **fields)},
+    ]
+    try:
+        reply = llm.chat(messages, schema=VERDICT_SCHEMA)
+    except LLMUnavailable as exc:
+        log.warning("%s could not run: %s", what, exc)
+        return None, f"the model did not answer: {exc}"
+    verdict = parse_verdict(reply)
+    if verdict is None:
+        return None, f"its reply was neither yes nor no: {reply.strip()[:80]!r}"
+    return verdict, ""
+
+
 class LLMJudge:
     """Asks the LLM whether an answer gives what the question asks for, answering yes or no."""
 
@@ -278,16 +299,4 @@ class LLMJudge:
 
         It fails closed: a caller treats None as "not shown as an answer", never as yes.
         """
-        messages = [
-            {"role": "system", "content": self.prompt.render("system")},
-            {"role": "user", "content": self.prompt.render("user", question=question, answer=answer)},
-        ]
-        try:
-            reply = self.llm.chat(messages, schema=VERDICT_SCHEMA)
-        except LLMUnavailable as exc:
-            log.warning("The relevance check could not run: %s", exc)
-            return None, f"the model did not answer: {exc}"
-        verdict = parse_verdict(reply)
-        if verdict is None:
-            return None, f"its reply was neither yes nor no: {reply.strip()[:80]!r}"
-        return verdict, ""
+        return ask_yes_no(self.llm, self.prompt, "The relevance check", question=question, answer=answer)

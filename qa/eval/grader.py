@@ -15,15 +15,11 @@ scores visibly instead of raising them.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 
 from qa import prompts
-from qa.errors import LLMUnavailable
 from qa.llm import LLM
-from qa.verify import VERDICT_SCHEMA, Verdict, parse_verdict
-
-log = logging.getLogger(__name__)
+from qa.verify import Verdict, ask_yes_no
 
 
 class EntailmentGrader:
@@ -44,18 +40,8 @@ class EntailmentGrader:
         return self._seen[key]
 
     def _ask(self, claim: str, evidence: list[str]) -> Verdict:
-        messages = [
-            {"role": "system", "content": self.prompt.render("system")},
-            {"role": "user", "content": self.prompt.render("user", claim=claim, evidence="\n".join(evidence))},
-        ]
-        try:
-            reply = self.llm.chat(messages, schema=VERDICT_SCHEMA)
-        except LLMUnavailable as exc:
-            log.warning("The entailment grader could not run: %s", exc)
-            self.undecided += 1
-            return Verdict(False, 0.0, f"undecided: the model did not answer ({exc})")
-        verdict = parse_verdict(reply)
+        verdict, why = ask_yes_no(self.llm, self.prompt, "The entailment grader", claim=claim, evidence="\n".join(evidence))
         if verdict is None:
             self.undecided += 1
-            return Verdict(False, 0.0, f"undecided: the reply was neither yes nor no: {reply.strip()[:80]!r}")
+            return Verdict(False, 0.0, f"undecided: {why}")
         return Verdict(verdict, float(verdict), "the model says the source states it" if verdict else "the model says it does not")

@@ -172,7 +172,13 @@ def main(
     from qa.library import Library
 
     library = library or Library(settings, embedder=assistant.embedder if assistant else None)
-    llm_factory = (lambda: assistant.llm) if assistant else (lambda: make_llm(settings))
+    made: dict = {}  # the one LLM of this run, made only if a checker asks for it before the assistant exists
+
+    def llm_factory():
+        if "llm" not in made:
+            made["llm"] = assistant.llm if assistant else make_llm(settings)
+        return made["llm"]
+
     judge = load_checker(checker, library.embedder, settings.support_threshold, llm_factory)
     checker_report: CheckerReport | None = None
     if pairs:
@@ -185,7 +191,9 @@ def main(
         return _finish_checker_only(checker_report, floors, json_out)
 
     library.ensure_index()
-    assistant = assistant or Assistant(settings, checker=judge if checker else None, embedder=library.embedder)
+    assistant = assistant or Assistant(
+        settings, llm=made.get("llm"), checker=judge if checker else None, embedder=library.embedder
+    )
     grading = None if retrieval_only else load_grader(grader, judge, assistant, settings)
     texts = stored_texts(library)
     if problems := check_evidence(qs, texts):
