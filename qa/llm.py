@@ -9,6 +9,8 @@ that support less).
 
 from __future__ import annotations
 
+import ctypes
+import hashlib
 import logging
 import threading
 import time
@@ -59,6 +61,10 @@ class LocalLLM:
         # Running totals; an answer's cost is the difference over its calls. `cached_tokens`: prompt
         # tokens llama.cpp did not have to read again because the previous prompt began the same way.
         self.usage = {"llm_calls": 0, "prompt_tokens": 0, "cached_tokens": 0, "output_tokens": 0}
+        # The context's state after the last call of each kind of prompt (keyed by its system
+        # message), and the kind the context holds now; see `_resume`.
+        self._snapshots: dict[str, tuple[list[int], bytes]] = {}
+        self._holding: str | None = None
 
     def _load(self):
         if self._llama is None:
@@ -86,23 +92,69 @@ class LocalLLM:
             self._load()
 
     def chat(self, messages: Messages, schema: dict | None = None, on_token: OnToken = None) -> str:
+        kwargs = {}
+        if schema is not None:
+            kwargs["response_format"] = {"type": "json_object", "schema": schema}
+        return self._complete(messages, on_token, max_tokens=self.settings.max_answer_tokens, **kwargs)
+
+    def choose(self, messages: Messages, options: tuple[str, ...]) -> str:
+        """The model's whole reply, held by a grammar to one of `options`.
+
+        Bare words, so a yes/no costs one decoding step rather than the seven
+        a JSON object takes.
+        """
+        from llama_cpp import LlamaGrammar
+
+        rule = " | ".join('"' + o.replace('"', '\\"') + '"' for o in options)
+        grammar = LlamaGrammar.from_string(f"root ::= {rule}", verbose=False)
+        return self._complete(messages, None, max_tokens=8, grammar=grammar)
+
+    def _complete(self, messages: Messages, on_token: OnToken, **kwargs) -> str:
         with self._lock:  # a llama.cpp context serves one request at a time
             llama = self._load()
-            kwargs = {}
-            if schema is not None:
-                kwargs["response_format"] = {"type": "json_object", "schema": schema}
+            kind = hashlib.sha1(messages[0]["content"].encode("utf-8")).hexdigest() if messages else ""
+            self._resume(llama, kind)
             before = llama.input_ids[: llama.n_tokens].tolist()
             stream = llama.create_chat_completion(
-                messages=messages,
-                temperature=self.settings.temperature,
-                max_tokens=self.settings.max_answer_tokens,
-                stream=True,
-                **kwargs,
+                messages=messages, temperature=self.settings.temperature, stream=True, **kwargs
             )
             pieces = (chunk["choices"][0]["delta"].get("content") or "" for chunk in stream)
-            text = _collect(pieces, on_token, self.settings.llm_timeout_s, "The local model")
+            try:
+                text = _collect(pieces, on_token, self.settings.llm_timeout_s, "The local model")
+            finally:
+                self._remember(llama, kind)
             self._count(llama, before, text)
             return text
+
+    # llama.cpp reuses the longest common token prefix of consecutive prompts, so a judge call
+    # between two answers would make the next answer read its fixed instructions again. Before a
+    # call, the context is put back as the last call of the same kind left it; only what differs
+    # from that call is read. Written against the low-level state API because the library's
+    # LlamaRAMCache copies n_tokens x vocabulary float logits with each state (about 300 MB for
+    # an answer prompt here), where the KV cache these prompts need is a few MB.
+    def _remember(self, llama, kind: str) -> None:
+        import llama_cpp
+
+        size = llama_cpp.llama_state_get_size(llama._ctx.ctx)
+        buffer = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_get_data(llama._ctx.ctx, buffer, size)
+        self._snapshots[kind] = (llama.input_ids[: llama.n_tokens].tolist(), ctypes.string_at(buffer, written))
+        self._holding = kind
+
+    def _resume(self, llama, kind: str) -> None:
+        import llama_cpp
+
+        if kind == self._holding or kind not in self._snapshots:
+            return
+        tokens, state = self._snapshots[kind]
+        buffer = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
+        if llama_cpp.llama_state_set_data(llama._ctx.ctx, buffer, len(state)) != len(state):
+            log.warning("Could not restore the model's cached prompt; it will be read again.")
+            llama.reset()
+            return
+        llama.input_ids[: len(tokens)] = tokens
+        llama.n_tokens = len(tokens)
+        self._holding = kind
 
     def _count(self, llama, before: list[int], text: str) -> None:
         output = len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)) if text else 0

@@ -187,7 +187,8 @@ class Retriever:
         rank_prior = np.array([1.0 / (1 + rank[c[0].passage_id]) for c in candidates], dtype=np.float32)
         score = dense + 0.5 * lexical + typed + 0.05 * rank_prior
         # Best first: a small model leans towards the first items it reads.
-        chosen = np.argsort(-score)[: self.settings.evidence_sentences].tolist()
+        ranked = np.argsort(-score)[: self.settings.evidence_sentences].tolist()
+        chosen = within_budget(ranked, [c[3] for c in candidates], self.settings.evidence_tokens)
         evidence = [
             Evidence(
                 n=n,
@@ -200,6 +201,35 @@ class Retriever:
             for n, i in enumerate(chosen, start=1)
         ]
         return evidence, float(alone.max())
+
+
+def estimated_tokens(text: str) -> int:
+    """About how many tokens an LLM reads for `text`: one per four characters, English-news BPE.
+
+    >>> estimated_tokens("At least 300 fighters crossed.")
+    8
+    """
+    return max(1, -(-len(text) // 4))
+
+
+def within_budget(ranked: list[int], texts: list[str], budget: int | None) -> list[int]:
+    """The sentences of `ranked`, best first, whose texts fit in `budget` tokens; at least one; all if no budget.
+
+    A sentence that would overflow the budget is skipped, and a shorter one
+    after it may still fit: the prompt's cost is its length, not its count.
+
+    >>> within_budget([2, 0, 1], ["a" * 40, "b" * 400, "c" * 20], 15)
+    [2, 0]
+    """
+    if budget is None:
+        return ranked
+    chosen, used = [], 0
+    for i in ranked:
+        cost = estimated_tokens(texts[i])
+        if not chosen or used + cost <= budget:
+            chosen.append(i)
+            used += cost
+    return chosen
 
 
 def weighted_overlap(weights: dict[str, float], sentence: str) -> float:

@@ -73,7 +73,12 @@ class Settings(BaseSettings):
 
     # Retrieval.
     top_k: int = Field(default=6, ge=1, le=50, description="Passages fused from dense + BM25.")
-    evidence_sentences: int = Field(default=8, ge=1, le=30, description="Sentences shown to the LLM.")
+    evidence_sentences: int = Field(default=8, ge=1, le=30, description="At most this many sentences shown to the LLM.")
+    evidence_tokens: int | None = Field(
+        default=None,
+        ge=20,
+        description="About how many tokens of evidence the LLM reads (best sentences first); more costs time.",
+    )
     min_relevance: float = Field(
         default=0.2,
         description="Abstain without calling the LLM when no sentence is at least this similar.",

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from qa.documents import Passage
-from qa.retrieve import Evidence, LexicalIndex, Retriever, rrf, weighted_overlap
+from qa.retrieve import Evidence, LexicalIndex, Retriever, estimated_tokens, rrf, weighted_overlap
 from qa.settings import Settings
 
 
@@ -111,3 +111,16 @@ def test_lexical_index_rebuilds_only_when_the_revision_changes():
     assert [p.passage_id for p, _ in index.search("harbour grain", 5)] == ["d2:0000:x"]
     idf = index.idf({"fighter", "harbour"})
     assert idf["harbour"] > idf["fighter"]  # rarer across passages
+
+
+def test_an_evidence_budget_in_tokens_keeps_the_best_sentences_that_fit():
+    question = "How many fighters crossed into Syria?"
+    unlimited = Retriever(Settings(top_k=3, evidence_sentences=6), MemoryStore(PASSAGES), ToyEmbedder()).retrieve(question)
+    budget = 20
+    limited = Retriever(
+        Settings(top_k=3, evidence_sentences=6, evidence_tokens=budget), MemoryStore(PASSAGES), ToyEmbedder()
+    ).retrieve(question)
+    assert 1 <= len(limited.evidence) < len(unlimited.evidence)
+    assert sum(estimated_tokens(e.text) for e in limited.evidence) <= budget
+    assert limited.evidence[0].text == unlimited.evidence[0].text  # the best sentence always goes first
+    assert [e.n for e in limited.evidence] == list(range(1, len(limited.evidence) + 1))
