@@ -7,11 +7,17 @@ precisely from short evidence, and prompt length is what costs time on a CPU.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import math
+import re
+import shutil
+import tempfile
 import threading
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -76,11 +82,20 @@ def rrf(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
 
 
 class LexicalIndex:
-    """BM25 over all passages, rebuilt when the store's revision changes."""
+    """BM25 over all passages, rebuilt only when the store's revision changes.
 
-    def __init__(self) -> None:
+    With a `cache_dir`, the built index (bm25s's own files, plus the passage
+    ids, word counts and numbers the other checks use) is kept on disk under
+    the revision it was built from, so a new process loads it instead of
+    reading every passage back from the store. Search returns passage ids'
+    records fetched from the store, one request for the few it found.
+    """
+
+    def __init__(self, cache_dir: Path | None = None) -> None:
+        self.cache_dir = cache_dir
         self._retriever = None
-        self._passages: list[Passage] = []
+        self._ids: list[str] = []
+        self._store: Store | None = None
         self._revision = None
         self._df: Counter[str] = Counter()
         self.numbers: set[str] = set()  # every number any passage states, normalised
@@ -89,46 +104,87 @@ class LexicalIndex:
     def refresh(self, store: Store) -> None:
         revision = store.revision()
         with self._lock:
+            self._store = store
             if revision == self._revision:
                 return
-            import bm25s
+            key = re.sub(r"[^0-9A-Za-z_.-]", "_", "-".join(map(str, revision)))
+            if not self._load(key):
+                self._build(store.all_passages())
+                self._save(key)
+            self._revision = revision
 
-            passages = store.all_passages()
-            retriever = None
-            if passages:
-                tokens = bm25s.tokenize(
-                    [p.text for p in passages], stopwords="en", stemmer=stemmer(), show_progress=False
-                )
-                retriever = bm25s.BM25()
-                retriever.index(tokens, show_progress=False)
-            df: Counter[str] = Counter()
-            seen_numbers: set[str] = set()
-            for p in passages:
-                df.update(content_stems(p.text))
-                seen_numbers |= numbers(p.text)
-            self._retriever, self._passages, self._revision, self._df = retriever, passages, revision, df
-            self.numbers = seen_numbers
+    def _build(self, passages: list[Passage]) -> None:
+        import bm25s
+
+        retriever = None
+        if passages:
+            tokens = bm25s.tokenize([p.text for p in passages], stopwords="en", stemmer=stemmer(), show_progress=False)
+            retriever = bm25s.BM25()
+            retriever.index(tokens, show_progress=False)
+        df: Counter[str] = Counter()
+        seen_numbers: set[str] = set()
+        for p in passages:
+            df.update(content_stems(p.text))
+            seen_numbers |= numbers(p.text)
+        self._retriever, self._ids, self._df, self.numbers = retriever, [p.passage_id for p in passages], df, seen_numbers
+
+    def _save(self, key: str) -> None:
+        if self.cache_dir is None or self._retriever is None:
+            return
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=self.cache_dir))
+            self._retriever.save(str(tmp), show_progress=False)
+            extra = {"ids": self._ids, "df": self._df, "numbers": sorted(self.numbers)}
+            (tmp / "passages.json").write_text(json.dumps(extra))
+            target = self.cache_dir / key
+            if target.exists():  # another process built the same revision first
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                tmp.rename(target)
+            for old in self.cache_dir.iterdir():  # earlier revisions are of no more use
+                if old.name != key and not old.name.startswith("."):
+                    shutil.rmtree(old, ignore_errors=True)
+        except OSError as exc:  # a read-only or full disk costs a rebuild next start, nothing else
+            log.warning("Could not keep the BM25 index in %s: %s", self.cache_dir, exc)
+
+    def _load(self, key: str) -> bool:
+        if self.cache_dir is None or not (self.cache_dir / key / "passages.json").is_file():
+            return False
+        import bm25s
+
+        try:
+            folder = self.cache_dir / key
+            extra = json.loads((folder / "passages.json").read_text())
+            self._retriever = bm25s.BM25.load(str(folder), show_progress=False)
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("Could not load the BM25 index from %s (%s); rebuilding it.", self.cache_dir / key, exc)
+            return False
+        self._ids, self._df, self.numbers = extra["ids"], Counter(extra["df"]), set(extra["numbers"])
+        return True
 
     def unknown_numbers(self, question: str) -> set[str]:
         """Numbers the question states as fact that no passage mentions (see `question.premise_numbers`)."""
-        return premise_numbers(question) - self.numbers if self._passages else set()
+        return premise_numbers(question) - self.numbers if self._ids else set()
 
     def idf(self, stems: set[str]) -> dict[str, float]:
         """Inverse document frequency of each stem over all passages (rare words weigh more)."""
-        n = len(self._passages)
+        n = len(self._ids)
         return {t: math.log(1 + (n + 1) / (1 + self._df.get(t, 0))) for t in stems}
 
     def search(self, query: str, k: int) -> list[tuple[Passage, float]]:
         import bm25s
 
-        if self._retriever is None or not self._passages:
+        if self._retriever is None or not self._ids:
             return []
         tokens = bm25s.tokenize([query], stopwords="en", stemmer=stemmer(), show_progress=False)
         if not tokens.vocab:
             return []
-        k = min(k, len(self._passages))
+        k = min(k, len(self._ids))
         docs, scores = self._retriever.retrieve(tokens, k=k, show_progress=False)
-        return [(self._passages[i], float(s)) for i, s in zip(docs[0], scores[0]) if s > 0]
+        hits = [(self._ids[i], float(s)) for i, s in zip(docs[0], scores[0]) if s > 0]
+        found = {p.passage_id: p for p in self._store.passages_by_id([i for i, _ in hits])} if hits else {}
+        return [(found[i], score) for i, score in hits if i in found]
 
 
 class Retriever:
@@ -138,7 +194,7 @@ class Retriever:
         self.settings = settings
         self.store = store
         self.embedder = embedder
-        self.lexical = LexicalIndex()
+        self.lexical = LexicalIndex(lexical_cache_dir(settings, store))
 
     def unknown_numbers(self, question: str, refresh: bool = True) -> set[str]:
         """Numbers the question takes as given that no indexed document mentions.
@@ -164,19 +220,12 @@ class Retriever:
 
     def _select_sentences(self, question: str, q_vec: np.ndarray, passages: list[Passage]) -> tuple[list[Evidence], float]:
         candidates: list[tuple[Passage, int, int, str]] = []
-        contexts: list[str] = []
         for p in passages:
-            previous = ""
-            for s, e, text in p.sentence_texts():
-                candidates.append((p, s, e, text))
-                # News sentences lean on the one before them: "At least 40 of them docked in May."
-                # names its subject only in "Grain ships crowded Tartus." Score each in that context too.
-                contexts.append(f"{previous} {text}".strip())
-                previous = text
+            candidates.extend((p, s, e, text) for s, e, text in p.sentence_texts())
         if not candidates:
             return [], 0.0
-        vectors = self.embedder.encode([c[3] for c in candidates] + contexts)
-        alone, in_context = vectors[: len(candidates)] @ q_vec, vectors[len(candidates) :] @ q_vec
+        alone_vectors, context_vectors = self._sentence_vectors(passages)
+        alone, in_context = alone_vectors @ q_vec, context_vectors @ q_vec
         dense = np.maximum(alone, 0.5 * (alone + in_context))
         weights = self.lexical.idf(content_stems(question))
         lexical = np.array([weighted_overlap(weights, c[3]) for c in candidates], dtype=np.float32)
@@ -201,6 +250,42 @@ class Retriever:
             for n, i in enumerate(chosen, start=1)
         ]
         return evidence, float(alone.max())
+
+    def _sentence_vectors(self, passages: list[Passage]) -> tuple[np.ndarray, np.ndarray]:
+        """(each sentence's vector, its vector in context), one row per sentence of `passages` in order.
+
+        News sentences lean on the one before them: "At least 40 of them docked
+        in May." names its subject only in "Grain ships crowded Tartus." The
+        in-context vector is the normalised sum of a sentence's and its
+        predecessor's stored vectors, so nothing is embedded at question time.
+        A passage stored without sentence vectors is embedded here.
+        """
+        stored = self.store.sentence_vectors(passages)
+        alone, context = [], []
+        for p in passages:
+            rows = stored.get(p.passage_id)
+            if rows is None:
+                rows = self.embedder.encode([text for _, _, text in p.sentence_texts()])
+            previous = np.vstack([rows[:1], rows[:-1]])
+            summed = rows + previous
+            summed[0] = rows[0]
+            alone.append(rows)
+            context.append(summed / np.maximum(np.linalg.norm(summed, axis=1, keepdims=True), 1e-12))
+        return np.vstack(alone), np.vstack(context)
+
+
+def lexical_cache_dir(settings: Settings, store: Store) -> Path | None:
+    """Where the BM25 index is kept: beside an embedded index; for a server, in this user's data folder.
+
+    None (kept in memory only) for a store that is not a Chroma one.
+    """
+    if not hasattr(store, "index_dir"):
+        return None
+    index_dir = store.index_dir
+    if index_dir is not None:
+        return Path(index_dir) / "lexical" / settings.collection
+    where = hashlib.sha1(f"{getattr(store, 'where', '')}/{settings.collection}".encode()).hexdigest()[:16]
+    return Path(settings.data_dir) / "lexical" / where
 
 
 def estimated_tokens(text: str) -> int:

@@ -1,7 +1,9 @@
 """Chroma storage for passages and the full source texts they quote.
 
-Two collections:
+Three collections:
 - `<name>_passages`: one record per passage (embedding, text, span, sentences);
+- `<name>_sentences`: one vector per sentence of each passage (id
+  `<passage_id>#<i>`), computed at ingest so a question embeds only itself;
 - `<name>_documents`: one record per document whose `document` is the full
   stored source text, so a citation resolves to `text[start:end]` even when a
   team shares a Chroma server and nobody has the original files.
@@ -29,7 +31,7 @@ from qa.errors import IndexNotBuilt, IndexVersionMismatch, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: sentence vectors stored at ingest
 _BATCH = 1000
 _CHROMA_FILE = "chroma.sqlite3"
 REBUILD_HINT = "Rebuild it with `qa ingest --rebuild` (it re-reads the files the index was built from)."
@@ -105,6 +107,12 @@ class Store:
                 configuration={"hnsw": {"space": "cosine"}},
                 embedding_function=None,
             )
+            self._sentences = self._client.get_or_create_collection(
+                f"{collection}_sentences",
+                metadata=meta,
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
         except Exception as exc:
             raise StoreUnavailable(f"Could not open the Chroma collections at {self.where}: {exc}") from exc
         built_with = (self._passages.metadata or {}).get("embedding_model")
@@ -127,7 +135,7 @@ class Store:
 
     def drop(self) -> None:
         """Delete everything stored and start again empty, at this version of qa."""
-        for name in (self._passages.name, self._documents.name):
+        for name in (self._passages.name, self._documents.name, self._sentences.name):
             try:
                 self._client.delete_collection(name)
             except Exception as exc:  # chromadb raises plain Exceptions for a missing collection
@@ -194,6 +202,14 @@ class Store:
                 return out
             offset += 5000
 
+    def passages_by_id(self, ids: list[str]) -> list[Passage]:
+        """The stored passages with these ids, in the order asked (missing ones left out)."""
+        if not ids:
+            return []
+        got = self._passages.get(ids=list(ids), include=["metadatas", "documents"])
+        found = {i: _passage(i, m, d) for i, m, d in zip(got["ids"], got["metadatas"], got["documents"])}
+        return [found[i] for i in ids if i in found]
+
     def search(self, vector: np.ndarray, k: int) -> list[tuple[Passage, float]]:
         """Nearest passages by cosine similarity, best first."""
         n = min(k, self.count())
@@ -209,44 +225,89 @@ class Store:
             for i, m, d, dist in zip(got["ids"][0], got["metadatas"][0], got["documents"][0], got["distances"][0])
         ]
 
+    def sentence_vectors(self, passages: list[Passage]) -> dict[str, np.ndarray]:
+        """{passage_id: one row per sentence} of the vectors stored at ingest; one request."""
+        ids = [f"{p.passage_id}#{i}" for p in passages for i in range(len(p.sentences))]
+        if not ids:
+            return {}
+        got = self._sentences.get(ids=ids, include=["embeddings"])
+        found = dict(zip(got["ids"], got["embeddings"]))
+        out = {}
+        for p in passages:
+            rows = [found.get(f"{p.passage_id}#{i}") for i in range(len(p.sentences))]
+            if rows and all(r is not None for r in rows):
+                out[p.passage_id] = np.asarray(rows, dtype=np.float32)
+        return out
+
     # Writing ------------------------------------------------------------------
 
-    def put_document(self, doc: Document, passages: list[Passage], vectors: np.ndarray) -> None:
-        """Replace everything stored for doc.doc_id with the given passages."""
-        self.delete_document(doc.doc_id)
+    def put_documents(self, items: list[tuple[Document, list[Passage], np.ndarray, np.ndarray]]) -> None:
+        """Replace everything stored for each document: (doc, passages, passage vectors, sentence vectors).
+
+        The sentence vectors are one row per sentence of the passages, in
+        order. All documents go in a few large writes and one revision change,
+        not several requests each.
+        """
+        if not items:
+            return
+        stored = self._documents.get(ids=[doc.doc_id for doc, *_ in items], include=[])["ids"]
+        if stored:
+            self._delete(stored)
         now = time.time()
+        passages = [p for _, ps, _, _ in items for p in ps]
+        passage_vectors = np.concatenate([v for _, _, v, _ in items])
+        sentence_ids = [f"{p.passage_id}#{i}" for p in passages for i in range(len(p.sentences))]
+        sentence_meta = [{"doc_id": p.doc_id} for p in passages for _ in p.sentences]
+        sentence_vectors = np.concatenate([v for _, _, _, v in items])
         for i in range(0, len(passages), _BATCH):
-            batch = passages[i : i + _BATCH]
             self._passages.add(
-                ids=[p.passage_id for p in batch],
-                embeddings=vectors[i : i + _BATCH],
-                documents=[p.text for p in batch],
-                metadatas=[_passage_meta(p) for p in batch],
+                ids=[p.passage_id for p in passages[i : i + _BATCH]],
+                embeddings=passage_vectors[i : i + _BATCH],
+                documents=[p.text for p in passages[i : i + _BATCH]],
+                metadatas=[_passage_meta(p) for p in passages[i : i + _BATCH]],
             )
-        mean = vectors.mean(axis=0) if len(vectors) else np.ones(vectors.shape[1] or 384, dtype=np.float32)
-        mean = mean / (np.linalg.norm(mean) or 1.0)
+        for i in range(0, len(sentence_ids), _BATCH):
+            self._sentences.add(
+                ids=sentence_ids[i : i + _BATCH],
+                embeddings=sentence_vectors[i : i + _BATCH],
+                metadatas=sentence_meta[i : i + _BATCH],
+            )
+        means = []
+        for _, _, vectors, _ in items:
+            mean = vectors.mean(axis=0) if len(vectors) else np.ones(passage_vectors.shape[1] or 384, dtype=np.float32)
+            means.append((mean / (np.linalg.norm(mean) or 1.0)).tolist())
         self._documents.add(
-            ids=[doc.doc_id],
-            embeddings=[mean.tolist()],
-            documents=[doc.text],
+            ids=[doc.doc_id for doc, *_ in items],
+            embeddings=means,
+            documents=[doc.text for doc, *_ in items],
             metadatas=[
                 {
                     "path": doc.path,
                     "source": doc.source,
                     "title": doc.title,
                     "sha256": doc.sha256,
-                    "passages": len(passages),
+                    "passages": len(ps),
                     "ingested_at": now,
                     "index_version": INDEX_VERSION,
                 }
+                for doc, ps, _, _ in items
             ],
         )
         self._touch()
 
+    def put_document(self, doc: Document, passages: list[Passage], vectors: np.ndarray, sentence_vectors: np.ndarray) -> None:
+        """Replace everything stored for doc.doc_id with the given passages."""
+        self.put_documents([(doc, passages, vectors, sentence_vectors)])
+
     def delete_document(self, doc_id: str) -> None:
-        self._passages.delete(where={"doc_id": doc_id})
-        self._documents.delete(ids=[doc_id])
+        self._delete([doc_id])
         self._touch()
+
+    def _delete(self, doc_ids: list[str]) -> None:
+        where = {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": doc_ids}}
+        self._passages.delete(where=where)
+        self._sentences.delete(where=where)
+        self._documents.delete(ids=doc_ids)
 
 
 def _document(doc_id: str, meta: dict, text: str = "") -> Document:

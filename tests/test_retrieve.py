@@ -53,8 +53,15 @@ class MemoryStore:
     def revision(self):
         return self.stamp
 
+    def sentence_vectors(self, passages):
+        return {}  # nothing stored: the retriever embeds the sentences itself
+
     def all_passages(self):
         return list(self.passages)
+
+    def passages_by_id(self, ids):
+        found = {p.passage_id: p for p in self.passages}
+        return [found[i] for i in ids if i in found]
 
     def search(self, vector, k):
         scores = self.vectors @ vector

@@ -27,7 +27,7 @@ from qa.store import Store
 
 log = logging.getLogger(__name__)
 
-_EMBED_BATCH_PASSAGES = 256
+_EMBED_BATCH_PASSAGES = 1024
 
 Progress = Callable[[int, int, str], None]  # (done, total, current file)
 
@@ -160,17 +160,27 @@ class Ingestor:
         return doc, passages
 
     def _flush(self, pending: list[tuple[Document, list[Passage], bool]], report: IngestReport) -> None:
+        """Embed the pending documents' passages and sentences in one batch and write them in one go.
+
+        Sentences are what retrieval ranks as evidence; their vectors are
+        computed once, here, so a question embeds only itself.
+        """
         if not pending:
             return
-        texts = [p.text for _, passages, _ in pending for p in passages]
-        vectors = self.embedder.encode(texts)
-        offset = 0
-        for doc, passages, existed in pending:
-            n = len(passages)
-            try:
-                self.store.put_document(doc, passages, vectors[offset : offset + n])
-            except Exception as exc:  # a store failure on one document must not lose the others
-                raise QAError(f"Could not write {doc.source} to the index at {self.store.where}: {exc}") from exc
-            offset += n
-            report.passages += n
+        passages = [p for _, ps, _ in pending for p in ps]
+        sentences = [text for p in passages for _, _, text in p.sentence_texts()]
+        vectors = self.embedder.encode([p.text for p in passages] + sentences)
+        passage_vectors, sentence_vectors = vectors[: len(passages)], vectors[len(passages) :]
+        items, at_p, at_s = [], 0, 0
+        for doc, ps, _ in pending:
+            n_s = sum(len(p.sentences) for p in ps)
+            items.append((doc, ps, passage_vectors[at_p : at_p + len(ps)], sentence_vectors[at_s : at_s + n_s]))
+            at_p, at_s = at_p + len(ps), at_s + n_s
+        try:
+            self.store.put_documents(items)
+        except Exception as exc:  # name the documents: nothing of this batch was half-written as "done"
+            names = ", ".join(doc.source for doc, _, _ in pending[:5]) + (" ..." if len(pending) > 5 else "")
+            raise QAError(f"Could not write {names} to the index at {self.store.where}: {exc}") from exc
+        for doc, ps, existed in pending:
+            report.passages += len(ps)
             (report.updated if existed else report.added).append(doc.source)
