@@ -1,9 +1,8 @@
 """Citations, from the model's reply to the finished Answer.
 
 1. Parse: what the model wrote becomes sentences with the evidence numbers
-   they cite. The model is asked for JSON with one-letter keys, the fewest
-   tokens to write (`{"s": [{"e": [1], "t": "..."}]}`: sentences, evidence,
-   text); the spelled-out keys are read too. Hosted models
+   they cite. The model is asked for JSON
+   (`{"sentences": [{"evidence": [1], "text": "..."}]}`), but hosted models
    without schema support, or a reply cut short, may give plain text with [n]
    markers instead; both are read. Numbers outside 1..N are dropped: an
    answer can never cite evidence it was not given.
@@ -12,7 +11,7 @@
 3. Check: `quote_matches` is the one comparison of a quote with the stored
    text at its span; `require_exact` applies it to every citation of an answer.
 
->>> parse_reply('{"s": [{"e": [2, 9], "t": "At least 300 fighters crossed."}]}', 3)
+>>> parse_reply('{"sentences": [{"evidence": [2, 9], "text": "At least 300 fighters crossed."}]}', 3)
 [Draft(text='At least 300 fighters crossed.', cites=(2,))]
 >>> parse_reply("Iraq sent 300 fighters [1][3]. They crossed at night [2].", 3)
 [Draft(text='Iraq sent 300 fighters.', cites=(1, 3)), Draft(text='They crossed at night.', cites=(2,))]
@@ -31,10 +30,7 @@ from qa.errors import QAError
 from qa.split import sentence_spans
 
 _MARKERS = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_PARTIAL_TEXT = re.compile(r'"(?:text|t)"\s*:\s*"((?:[^"\\]|\\.)*)("?)')
-# (sentences, evidence, text) keys of the answer JSON: as asked for, and spelled out.
-SHORT_KEYS = ("s", "e", "t")
-LONG_KEYS = ("sentences", "evidence", "text")
+_PARTIAL_TEXT = re.compile(r'"text"\s*:\s*"((?:[^"\\]|\\.)*)("?)')
 
 
 @dataclass(frozen=True)
@@ -81,15 +77,9 @@ def _from_json(reply: str) -> list | None:
         data = json.loads(reply[start : end + 1])
     except json.JSONDecodeError:
         return None
-    if isinstance(data, dict):
-        for key in (SHORT_KEYS[0], LONG_KEYS[0]):
-            if isinstance(data.get(key), list):
-                return data[key]
+    if isinstance(data, dict) and isinstance(data.get("sentences"), list):
+        return data["sentences"]
     return None
-
-
-def _field(item: dict, which: int, default: object) -> object:
-    return item.get(SHORT_KEYS[which], item.get(LONG_KEYS[which], default))
 
 
 def parse_reply(reply: str, n_evidence: int) -> list[Draft]:
@@ -100,8 +90,8 @@ def parse_reply(reply: str, n_evidence: int) -> list[Draft]:
         for item in items:
             if not isinstance(item, dict):
                 continue
-            text, inline = strip_markers(str(_field(item, 2, "")))
-            listed = _field(item, 1, [])
+            text, inline = strip_markers(str(item.get("text", "")))
+            listed = item.get("evidence", [])
             cites = _valid((listed if isinstance(listed, list) else [listed]) + inline, n_evidence)
             drafts.extend(Draft(s, cites) for s in _split_sentences(text))
         return [d for d in drafts if d.text]
@@ -115,7 +105,7 @@ def parse_reply(reply: str, n_evidence: int) -> list[Draft]:
 def partial_answer_text(reply_so_far: str) -> str:
     """The answer text visible so far in a streaming JSON (or plain) reply.
 
-    >>> partial_answer_text('{"s": [{"e": [1], "t": "At least 30')
+    >>> partial_answer_text('{"sentences": [{"evidence": [1], "text": "At least 30')
     'At least 30'
     """
     if not reply_so_far.lstrip().startswith("{"):

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from itertools import groupby
 from typing import TYPE_CHECKING
 
-from qa.citations import SHORT_KEYS, partial_answer_text
+from qa.citations import partial_answer_text
 from qa.prompts import Prompt
 
 if TYPE_CHECKING:
@@ -23,36 +23,34 @@ def answer_schema(n_evidence: int) -> dict:
     """JSON schema: a list of sentences, each listing evidence numbers (1..N) before its text.
 
     Evidence numbers come first so the model commits to a source before it
-    writes; an empty list is how it abstains. Keys are one letter
-    (`citations.SHORT_KEYS`): every token written costs time.
+    writes; an empty list is how it abstains.
 
-    >>> answer_schema(3)["properties"]["s"]["items"]["properties"]["e"]["items"]["enum"]
+    >>> answer_schema(3)["properties"]["sentences"]["items"]["properties"]["evidence"]["items"]["enum"]
     [1, 2, 3]
     """
-    sentences, evidence, text = SHORT_KEYS
     return {
         "type": "object",
         "properties": {
-            sentences: {
+            "sentences": {
                 "type": "array",
                 "maxItems": MAX_SENTENCES,
                 "items": {
                     "type": "object",
                     "properties": {
-                        evidence: {
+                        "evidence": {
                             "type": "array",
                             "items": {"type": "integer", "enum": list(range(1, n_evidence + 1))},
                             "minItems": 1,
                             "maxItems": 3,
                         },
-                        text: {"type": "string", "minLength": 1, "maxLength": MAX_SENTENCE_CHARS},
+                        "text": {"type": "string", "minLength": 1, "maxLength": MAX_SENTENCE_CHARS},
                     },
-                    "required": [evidence, text],
+                    "required": ["evidence", "text"],
                     "additionalProperties": False,
                 },
             }
         },
-        "required": [sentences],
+        "required": ["sentences"],
         "additionalProperties": False,
     }
 

@@ -97,18 +97,6 @@ class LocalLLM:
             kwargs["response_format"] = {"type": "json_object", "schema": schema}
         return self._complete(messages, on_token, max_tokens=self.settings.max_answer_tokens, **kwargs)
 
-    def choose(self, messages: Messages, options: tuple[str, ...]) -> str:
-        """The model's whole reply, held by a grammar to one of `options`.
-
-        Bare words, so a yes/no costs one decoding step rather than the seven
-        a JSON object takes.
-        """
-        from llama_cpp import LlamaGrammar
-
-        rule = " | ".join('"' + o.replace('"', '\\"') + '"' for o in options)
-        grammar = LlamaGrammar.from_string(f"root ::= {rule}", verbose=False)
-        return self._complete(messages, None, max_tokens=8, grammar=grammar)
-
     def _complete(self, messages: Messages, on_token: OnToken, **kwargs) -> str:
         with self._lock:  # a llama.cpp context serves one request at a time
             llama = self._load()

@@ -266,21 +266,18 @@ def parse_verdict(reply: str) -> bool | None:
     return None
 
 
-def ask_yes_no(llm: LLM, prompt, what: str, bare: bool = True, **fields) -> tuple[bool | None, str]:
+def ask_yes_no(llm: LLM, prompt, what: str, **fields) -> tuple[bool | None, str]:
     """The model's yes or no to a verdict prompt (system and user sections, `fields` filled in).
 
     (True or False, "") when it answered; (None, what went wrong) when it did
-    not answer or said neither, which every caller treats as not yes. bare:
-    let a backend that can (`choose`) reply with the bare word instead of a
-    JSON verdict.
+    not answer or said neither, which every caller treats as not yes.
     """
     messages = [
         {"role": "system", "content": prompt.render("system")},
         {"role": "user", "content": prompt.render("user", **fields)},
     ]
-    choose = getattr(llm, "choose", None) if bare else None
     try:
-        reply = choose(messages, ("yes", "no")) if choose else llm.chat(messages, schema=VERDICT_SCHEMA)
+        reply = llm.chat(messages, schema=VERDICT_SCHEMA)
     except LLMUnavailable as exc:
         log.warning("%s could not run: %s", what, exc)
         return None, f"the model did not answer: {exc}"

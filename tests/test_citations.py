@@ -8,8 +8,6 @@ from qa.citations import Draft, parse_reply, partial_answer_text, strip_markers
 @pytest.mark.parametrize(
     "reply, n, expected",
     [
-        ('{"s": [{"e": [1, 2], "t": "Seven died."}]}', 3, [Draft("Seven died.", (1, 2))]),
-        ('{"s": []}', 3, []),
         ('{"sentences": [{"evidence": [1, 2], "text": "Seven died."}]}', 3, [Draft("Seven died.", (1, 2))]),
         ('{"sentences": [{"evidence": [4, 0, 2, 2], "text": "X."}]}', 3, [Draft("X.", (2,))]),
         ('{"sentences": []}', 3, []),
@@ -35,7 +33,6 @@ def test_strip_markers():
 @pytest.mark.parametrize(
     "partial, visible",
     [
-        ('{"s": [{"e": [1], "t": "At le', "At le"),
         ('{"sentences": [{"evidence": [1], "text": "At le', "At le"),
         ('{"sentences": [{"evidence": [1], "text": "A."}, {"evidence": [2], "text": "B', "A. B"),
         ('{"sentences": [{"evid', ""),

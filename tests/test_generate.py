@@ -21,12 +21,12 @@ EVIDENCE = [_evidence(1, "a", "At least 300 fighters crossed."), _evidence(2, "a
 
 def test_schema_only_allows_shown_evidence_numbers_and_short_answers():
     schema = answer_schema(3)
-    sentence = schema["properties"]["s"]["items"]
-    assert sentence["properties"]["e"]["items"]["enum"] == [1, 2, 3]
-    assert sentence["properties"]["e"]["minItems"] == 1
-    assert sentence["required"] == ["e", "t"]  # numbers come first: the model commits to a source
-    assert list(sentence["properties"]) == ["e", "t"]
-    assert schema["properties"]["s"]["maxItems"] == MAX_SENTENCES
+    sentence = schema["properties"]["sentences"]["items"]
+    assert sentence["properties"]["evidence"]["items"]["enum"] == [1, 2, 3]
+    assert sentence["properties"]["evidence"]["minItems"] == 1
+    assert sentence["required"] == ["evidence", "text"]  # numbers come first: the model commits to a source
+    assert list(sentence["properties"]) == ["evidence", "text"]
+    assert schema["properties"]["sentences"]["maxItems"] == MAX_SENTENCES
 
 
 def test_messages_number_the_evidence_grouped_by_document():

@@ -1,5 +1,4 @@
-"""The local llama.cpp backend: prompts of one kind keep their cached prefix across other kinds, and
-`choose` holds the reply to the words it is given. Real model, no fakes."""
+"""The local llama.cpp backend: prompts of one kind keep their cached prefix across other kinds. Real model."""
 
 from __future__ import annotations
 
@@ -32,7 +31,7 @@ def test_a_prompt_of_another_kind_in_between_does_not_make_the_next_answer_read_
     llm = assistant.llm
     system_tokens = len(llm._load().tokenize(ANSWER_SYSTEM.encode("utf-8"), add_bos=False))
     _call(llm, llm.chat, _answer("The bridge opened in 1932.", "When did the bridge open?"))
-    _call(llm, llm.choose, _check("When did the bridge open?", "In 1932."), ("yes", "no"))
+    _call(llm, llm.chat, _check("When did the bridge open?", "In 1932."))
 
     question = "How many ships docked?", "At least 40 ships docked in May."
     reply, used = _call(llm, llm.chat, _answer(question[1], question[0]))
@@ -44,16 +43,3 @@ def test_a_prompt_of_another_kind_in_between_does_not_make_the_next_answer_read_
     llm._load().reset()
     llm._holding = None
     assert llm.chat(_answer(question[1], question[0])) == reply
-
-
-def test_choose_replies_with_one_of_the_words_given(assistant):
-    llm = assistant.llm
-    yes, used = _call(llm, llm.choose, _check("In which year did the bridge open?", "The bridge opened in 1932."), ("yes", "no"))
-    assert yes == "yes"
-    assert used["output_tokens"] == 1
-    no = llm.choose(_check("In which year did the bridge open?", "The bridge is painted red."), ("yes", "no"))
-    assert no == "no"
-    colour = llm.choose(
-        [{"role": "user", "content": "The sky on a clear day: red or blue? Reply with the colour."}], ("red", "blue")
-    )
-    assert colour == "blue"

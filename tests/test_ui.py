@@ -343,7 +343,7 @@ class ScriptedLLM:
 
     def chat(self, messages, schema=None, on_token=None) -> str:
         props = (schema or {}).get("properties", {})
-        kind = "answer" if "s" in props else "rewrite" if "question" in props else "verdict"
+        kind = "answer" if "sentences" in props else "rewrite" if "question" in props else "verdict"
         self.calls.append(kind)
         reply = {"answer": self.answers, "rewrite": self.rewrites}.get(kind, ['{"verdict": "yes"}'])
         text = reply.pop(0) if kind != "verdict" else reply[0]

@@ -40,10 +40,7 @@ class EntailmentGrader:
         return self._seen[key]
 
     def _ask(self, claim: str, evidence: list[str]) -> Verdict:
-        # bare=False: its accuracy was measured with JSON verdicts (see tests/test_eval_checker.py).
-        verdict, why = ask_yes_no(
-            self.llm, self.prompt, "The entailment grader", bare=False, claim=claim, evidence="\n".join(evidence)
-        )
+        verdict, why = ask_yes_no(self.llm, self.prompt, "The entailment grader", claim=claim, evidence="\n".join(evidence))
         if verdict is None:
             self.undecided += 1
             return Verdict(False, 0.0, f"undecided: {why}")
