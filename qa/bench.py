@@ -122,7 +122,7 @@ def render(results: dict) -> str:
         f"embedding model load {results['embedding_model_load_s']} s",
         f"Ingest:  {results['ingest']['documents']} documents, {results['ingest']['passages']} passages in "
         f"{results['ingest']['seconds']} s = {results['ingest']['passages_per_s']} passages/s",
-        f"Answers: {results['questions']} questions ({results['abstained']} abstained: no model call after the gates)",
+        f"Answers: {results['questions']} questions ({results['abstained']} abstained; compare abstentions before comparing speed)",
         f"{'':16}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}",
     ]
     for key, row in results["latency_ms"].items():
