@@ -92,19 +92,20 @@ class LocalLLM:
             self._load()
 
     def chat(self, messages: Messages, schema: dict | None = None, on_token: OnToken = None) -> str:
-        kwargs = {}
-        if schema is not None:
-            kwargs["response_format"] = {"type": "json_object", "schema": schema}
-        return self._complete(messages, on_token, max_tokens=self.settings.max_answer_tokens, **kwargs)
-
-    def _complete(self, messages: Messages, on_token: OnToken, **kwargs) -> str:
         with self._lock:  # a llama.cpp context serves one request at a time
             llama = self._load()
+            kwargs = {}
+            if schema is not None:
+                kwargs["response_format"] = {"type": "json_object", "schema": schema}
             kind = hashlib.sha1(messages[0]["content"].encode("utf-8")).hexdigest() if messages else ""
             self._resume(llama, kind)
             before = llama.input_ids[: llama.n_tokens].tolist()
             stream = llama.create_chat_completion(
-                messages=messages, temperature=self.settings.temperature, stream=True, **kwargs
+                messages=messages,
+                temperature=self.settings.temperature,
+                max_tokens=self.settings.max_answer_tokens,
+                stream=True,
+                **kwargs,
             )
             pieces = (chunk["choices"][0]["delta"].get("content") or "" for chunk in stream)
             try:

@@ -295,10 +295,6 @@ class Store:
         )
         self._touch()
 
-    def put_document(self, doc: Document, passages: list[Passage], vectors: np.ndarray, sentence_vectors: np.ndarray) -> None:
-        """Replace everything stored for doc.doc_id with the given passages."""
-        self.put_documents([(doc, passages, vectors, sentence_vectors)])
-
     def delete_document(self, doc_id: str) -> None:
         self._delete([doc_id])
         self._touch()

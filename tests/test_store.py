@@ -29,7 +29,7 @@ def _doc(doc_id: str = "d1", text: str = TEXT) -> tuple[Document, list[Passage],
 def test_records_round_trip_with_exact_spans(tmp_path):
     store = Store(tmp_path / "index", "t", "model-a")
     doc, passages, vectors, sentences = _doc()
-    store.put_document(doc, passages, vectors, sentences)
+    store.put_documents([(doc, passages, vectors, sentences)])
     assert store.count() == 2
     stored = store.sentence_vectors(passages)
     assert stored["d1:0000:a"].tolist() == sentences[:2].tolist() and stored["d1:0001:b"].tolist() == sentences[2:].tolist()
@@ -48,7 +48,7 @@ def test_revision_changes_on_every_write_and_is_seen_by_a_second_client(tmp_path
     store = Store(tmp_path / "index", "t", "model-a")
     other = Store(tmp_path / "index", "t", "model-a")
     before = other.revision()
-    store.put_document(*_doc())
+    store.put_documents([_doc()])
     after_put = other.revision()
     store.delete_document("d1")
     assert len({before, after_put, other.revision()}) == 3
@@ -66,7 +66,7 @@ def test_reading_a_missing_index_creates_nothing(tmp_path):
 
 
 def test_an_index_of_another_version_or_embedding_model_says_how_to_rebuild(tmp_path, monkeypatch):
-    Store(tmp_path / "index", "t", "model-a").put_document(*_doc())
+    Store(tmp_path / "index", "t", "model-a").put_documents([_doc()])
     with pytest.raises(IndexVersionMismatch, match="model-a") as err:
         Store(tmp_path / "index", "t", "model-b")
     assert "qa ingest --rebuild" in str(err.value)
@@ -86,7 +86,7 @@ def test_the_bm25_index_is_kept_on_disk_by_revision_and_rebuilt_only_when_docume
     from qa.retrieve import LexicalIndex
 
     store = Store(tmp_path / "index", "t", "model-a")
-    store.put_document(*_doc())
+    store.put_documents([_doc()])
     cache = tmp_path / "index" / "lexical" / "t"
     first = LexicalIndex(cache)
     first.refresh(store)
@@ -103,7 +103,7 @@ def test_the_bm25_index_is_kept_on_disk_by_revision_and_rebuilt_only_when_docume
     assert second.idf({"gamma"}) == first.idf({"gamma"})
     monkeypatch.undo()
 
-    store.put_document(*_doc("d2", "Delta four. Gamma five.\n\nEpsilon six."))
+    store.put_documents([_doc("d2", "Delta four. Gamma five.\n\nEpsilon six.")])
     second.refresh(store)  # the documents changed: rebuilt, and the old revision's files removed
     assert {p.doc_id for p, _ in second.search("gamma", 3)} == {"d1", "d2"}
     assert [d.name for d in cache.iterdir()] != [kept.name] and len(list(cache.iterdir())) == 1
