@@ -1,7 +1,7 @@
 """The Assistant: one question in, one checked Answer out, as an explicit pipeline.
 
 check the question -> retrieve -> gates before generation -> generate ->
-verify -> assemble -> (one retry for a vague number or date) -> gates after
+verify -> assemble -> (one retry when the answer lacks the asked-for type) -> gates after
 generation. It keeps the embedding model, the store, the lexical index and the
 LLM loaded across calls; it never builds or changes the index (that is
 `qa.library.Library`'s job). CLI, UI, conversations, the harness and
@@ -22,7 +22,8 @@ from qa.citations import assemble, evidence_records, parse_reply, require_exact,
 from qa.embed import Embedder
 from qa.gates import AFTER_GENERATION, BEFORE_GENERATION, Case, first_refusal
 from qa.generate import Generator, OnText
-from qa.question import check_question, expected_kind, matches_kind
+from qa.asked import asked_type, supplies
+from qa.question import check_question
 from qa.settings import Settings
 from qa.timing import Stopwatch
 from qa.verify import LexicalChecker, LLMJudge, SupportChecker, verify_sentence
@@ -156,7 +157,7 @@ class Assistant:
             return self._finish(nothing.refused(*refusal), clock, usage_before)
 
         case.answer = self._draft(question, retrieval.evidence, on_text, clock, fields)
-        case.answer = self._retry_vague(case, on_text, clock, fields)
+        case.answer = self._retry_typed(case, on_text, clock, fields)
         with clock.stage("verify"):
             refusal = first_refusal(AFTER_GENERATION, case)
         return self._finish(case.answer.refused(*refusal) if refusal else case.answer, clock, usage_before)
@@ -197,19 +198,20 @@ class Assistant:
             require_exact(answer.citations, self.store.texts([c.doc_id for c in answer.citations]))
         return answer
 
-    def _retry_vague(self, case: Case, on_text: OnText, clock: Stopwatch, fields: dict) -> Answer:
-        """A vague answer to a question asking for a number or a date gets one more try on the evidence
-        that states one ("dozens of ships" -> "40 ships docked"); the vague answer stays if that try fails."""
+    def _retry_typed(self, case: Case, on_text: OnText, clock: Stopwatch, fields: dict) -> Answer:
+        """An answer that does not give the type the question asks for (a vague "dozens of ships" for
+        "how many", no name for "who") gets one more try on the evidence sentences that state one;
+        the first answer stays if that try fails."""
         answer, question = case.answer, case.question
-        kind = expected_kind(question)
-        if not kind or not answer.supported_text() or matches_kind(kind, answer.supported_text(), question):
+        asked = asked_type(question)
+        if not asked or not answer.supported_text() or supplies(asked, answer.supported_text(), question, exact=True):
             return answer
-        focused = [e for e in case.retrieval.evidence if matches_kind(kind, e.text, question)]
-        if not focused:
+        focused = [e for e in case.retrieval.evidence if supplies(asked, e.text, question, exact=True)]
+        if not focused or len(focused) == len(case.retrieval.evidence):
             return answer
         focused = [dataclasses.replace(e, n=i) for i, e in enumerate(focused, start=1)]
         second = self._draft(question, focused, on_text, clock, fields)
-        if second.supported_text() and matches_kind(kind, second.supported_text(), question):
+        if second.supported_text() and supplies(asked, second.supported_text(), question, exact=True):
             return second
         return answer
 

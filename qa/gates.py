@@ -14,7 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
+from qa.asked import asked_type, supplies
 from qa.question import answers_question
+from qa.subject import off_subject
 
 if TYPE_CHECKING:
     from qa.answer import Answer
@@ -72,10 +74,45 @@ def no_supported_sentence(case: Case) -> str | None:
 
 
 def answer_type(case: Case) -> str | None:
-    """A question that asks for a number or a time got an answer with neither."""
-    if not answers_question(case.question, case.answer.supported_text()):
-        return "The supported sentences do not give what the question asks for."
+    """The answer does not supply the type asked for: a name for "who", a place for "where",
+    a date for "when", an amount for "how many"."""
+    text = case.answer.supported_text()
+    asked = asked_type(case.question)
+    if not answers_question(case.question, text) or not supplies(asked, text, case.question):
+        wanted = asked.describe() if asked else "what the question asks for"
+        return f"The supported sentences do not give {wanted}."
     return None
+
+
+def subject(case: Case) -> str | None:
+    """The cited sentences are about someone or something else than the question's subject
+    ("the German minister" for a question about the French one, another year)."""
+    cited, window = cited_window(case)
+    if reason := off_subject(case.question, cited, window):
+        return reason
+    return None
+
+
+def cited_window(case: Case) -> tuple[str, str]:
+    """(the quotes the supported sentences cite, those quotes with their neighbouring sentences and titles)."""
+    numbers = sorted({n for s in case.answer.sentences if s.supported for n in s.citations if n <= len(case.answer.citations)})
+    if not numbers:
+        return "", ""
+    passages = {p.passage_id: p for p, _ in case.retrieval.passages}
+    passages.update((e.passage.passage_id, e.passage) for e in case.retrieval.evidence)
+    quotes, window = [], []
+    for n in numbers:
+        citation = case.answer.citation(n)
+        quotes.append(citation.quote)
+        window.append(citation.title)
+        passage = passages.get(citation.passage_id)
+        spans = passage.sentence_texts() if passage else []
+        at = next((i for i, (start, end, _) in enumerate(spans) if start <= citation.start < end), None)
+        if at is None:
+            window.append(citation.quote)
+            continue
+        window.extend(text for _, _, text in spans[max(0, at - 1) : at + 2])
+    return " ".join(quotes), " ".join(t for t in window if t)
 
 
 def judge_undecided(case: Case) -> str | None:
@@ -100,6 +137,7 @@ BEFORE_GENERATION: tuple[Gate, ...] = (
 AFTER_GENERATION: tuple[Gate, ...] = (
     Gate("no_supported_sentence", no_supported_sentence),
     Gate("answer_type", answer_type),
+    Gate("subject", subject),
     Gate("judge_undecided", judge_undecided),
     Gate("judge", judge),
 )

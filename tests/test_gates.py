@@ -19,7 +19,7 @@ def _case(question="How many fighters crossed?", evidence=True, best=0.6, unknow
 
 def test_gates_are_named_and_ordered():
     assert [g.name for g in BEFORE_GENERATION] == ["premise", "relevance_floor"]
-    assert [g.name for g in AFTER_GENERATION] == ["no_supported_sentence", "answer_type", "judge_undecided", "judge"]
+    assert [g.name for g in AFTER_GENERATION] == ["no_supported_sentence", "answer_type", "subject", "judge_undecided", "judge"]
     assert len({g.name for g in ALL_GATES}) == len(ALL_GATES)
 
 
@@ -75,3 +75,67 @@ def test_an_undecided_judge_fails_closed_and_says_why():
     gate, reason = first_refusal(AFTER_GENERATION, _case(sentences=[("300 crossed.", True)],
                                                          judge=lambda q, a: (None, "the model did not answer")))  # fmt: skip
     assert gate == "judge_undecided" and "the model did not answer" in reason
+
+
+def _cited_case(question: str, passage_text: str, cited: str, answer_text: str) -> Case:
+    """A case whose one supported sentence cites `cited`, a sentence of a one-passage document."""
+    from qa.answer import Citation
+    from qa.documents import Passage
+    from qa.split import sentence_spans
+
+    spans = tuple(sentence_spans(passage_text, 0, len(passage_text)))
+    passage = Passage("d:0000:x", "d", "d.txt", "", 0, len(passage_text), passage_text, spans)
+    start = passage_text.index(cited)
+    citation = Citation(1, passage.passage_id, "d", "d.txt", "", start, start + len(cited), cited)
+    retrieval = Retrieval(passages=[(passage, 1.0)], evidence=[], best_similarity=0.6)
+    answer = Answer(question, answer_text, [AnswerSentence(answer_text, [1], True, 1.0)], [citation], False, "m", {})
+    return Case(question, retrieval, 0.2, set(), answer, None)
+
+
+@pytest.mark.parametrize(
+    ("question", "passage", "cited", "answer", "gate"),
+    [
+        # The cited sentence is about another country's minister: off-subject.
+        (
+            "What did the Dutch foreign minister call the plan?",
+            "The talks ran late. The Belgian foreign minister called the plan reckless. Others agreed.",
+            "The Belgian foreign minister called the plan reckless.",
+            "He called it reckless.",
+            "subject",
+        ),
+        # The asked country is named in the neighbouring sentence: on subject.
+        (
+            "What did the Dutch foreign minister call the plan?",
+            "The Netherlands' foreign minister Anna Smit spoke first. She called the plan reckless.",
+            "She called the plan reckless.",
+            "She called it reckless.",
+            None,
+        ),
+        # A year other than the one asked about.
+        (
+            "How many cars did the firm sell in 2001?",
+            "The firm sold 40,000 cars in 2002. It plans more.",
+            "The firm sold 40,000 cars in 2002.",
+            "It sold 40,000 cars.",
+            "subject",
+        ),
+        # "What is the name of" answered without a name.
+        (
+            "What is the name of the pilot who landed the plane?",
+            "The pilot, a former air force officer, landed the plane safely.",
+            "The pilot, a former air force officer, landed the plane safely.",
+            "A former air force officer landed the plane.",
+            "answer_type",
+        ),
+        (
+            "Who landed the plane?",
+            "Captain Maria Lopes landed the plane safely.",
+            "Captain Maria Lopes landed the plane safely.",
+            "Captain Maria Lopes landed it.",
+            None,
+        ),
+    ],
+)
+def test_answer_type_and_subject(question, passage, cited, answer, gate):
+    refusal = first_refusal(AFTER_GENERATION, _cited_case(question, passage, cited, answer))
+    assert (refusal[0] if refusal else None) == gate

@@ -1,0 +1,173 @@
+"""What type of answer a question asks for, and whether a text supplies one (named entities).
+
+who / which official -> an agent (a person, organisation, nation or place named);
+where -> a place; when -> a date or time; how many / how much / what profit ->
+a quantity; what is the name of -> a proper name. A text supplies the type when
+it holds an entity of that type (or a proper noun, for names) that the question
+does not already contain: an answer made of the question's own words ("the
+general") is not a name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.lexical import words
+from qa.nlp import parse
+from qa.question import answers_question, expected_kind, matches_kind
+
+AGENT_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"})
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "ORG"})
+NAME_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW"})
+QUANTITY_LABELS = frozenset({"CARDINAL", "MONEY", "PERCENT", "QUANTITY"})
+TIME_LABELS = frozenset({"DATE", "TIME"})
+
+# Nouns after "which"/"what" that ask for an agent or a place ("which official", "what city").
+_AGENT_NOUNS = set(
+    "official officials minister ministers person people man woman company companies firm firms group groups "
+    "organisation organization organisations organizations party parties country countries nation nations "
+    "team teams club clubs player players leader leaders president chief executive spokesman spokeswoman "
+    "spokesperson minister commander general agency body union bank banks airline airlines channel network "
+    "actor actress singer band director author artist coach manager chairman boss firm rival rivals "
+    "government governments side broadcaster newspaper paper court judge".split()
+)
+_PLACE_NOUNS = set(
+    "city cities town towns village villages country countries region regions province provinces state states "
+    "place places area areas venue venues stadium district districts capital border island islands".split()
+)
+# Nouns after "what"/"which" that ask for an amount ("what profit", "what share").
+_QUANTITY_NOUNS = set(
+    "profit profits loss losses price prices amount cost costs total sum figure fee fees salary value rate "
+    "percentage share number revenue revenues sales turnover score size population age budget debt fine "
+    "stake margin deficit surplus growth".split()
+)
+_VAGUE = {"dozens", "hundreds", "thousands", "millions", "several", "few", "many", "recent", "recently", "soon"}
+_FRACTIONS = {"half", "third", "thirds", "quarter", "quarters", "double", "doubled", "twice", "tripled", "halved"}
+# Prepositions that put a place after them ("near Albu Kamal", "on a dirt road").
+_LOCATIVE = {"in", "at", "near", "on", "along", "across", "outside", "inside", "through", "via", "into", "beside",
+             "around", "towards", "toward", "between", "within", "off", "over", "under"}
+# Amounts that are sums of money: "how much did it cost", "what profit".
+_MONEY_NOUNS = set(
+    "profit profits loss losses price prices cost costs fee fees salary revenue revenues sales turnover budget "
+    "debt fine deficit surplus".split()
+)
+_MONEY_QUESTION = re.compile(
+    r"\bhow much (?:money|cash)\b|\bhow much\b.*\b(?:cost|costs|pay|paid|spend|spent|save|saved|earn|earned|"
+    r"raise|raised|charge|charged|worth|fined|invest|invested|lose|lost)\b"
+)
+_CURRENCY = re.compile(
+    r"[£$€¥]|\b(?:pounds?|dollars?|euros?|yen|yuan|rupees?|roubles?|francs?|pence|cents?|bn|m)\b|\d(?:bn|m)\b", re.I
+)
+_NAME_PATTERNS = re.compile(
+    r"\b(?:what|which) (?:is|was|are|were) (?:the )?names?\b|\bname of\b|\b(?:called|named)(?: what)?$", re.I
+)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The type of answer a question asks for: 'agent', 'place', 'time', 'quantity' or 'name'."""
+
+    kind: str
+
+    def describe(self) -> str:
+        return {
+            "agent": "a person or organisation",
+            "place": "a place",
+            "time": "a date or time",
+            "quantity": "a number or amount",
+            "money": "a sum of money",
+            "name": "a name",
+        }[self.kind]
+
+
+def asked_type(question: str) -> Asked | None:
+    """The answer type the question asks for, or None when it does not ask for a typed answer.
+
+    >>> [getattr(asked_type(q), "kind", None) for q in (
+    ...     "Who leads the coalition?", "Where did they cross?", "When did it fall?",
+    ...     "What profit did BA make?", "What is the name of the general?", "Why did they leave?")]
+    ['agent', 'place', 'time', 'money', 'name', None]
+    """
+    q = " ".join(words(question))
+    if _NAME_PATTERNS.search(q):
+        return Asked("name")
+    kind = expected_kind(question)
+    if kind == "number":
+        return Asked("money") if _MONEY_QUESTION.search(q) else Asked("quantity")
+    if kind == "time":
+        return Asked("time")
+    first = q.split(" ", 1)[0] if q else ""
+    if first in {"who", "whom", "whose"} or re.search(r"\bwho (?:is|was|were|are|said|says)\b", q):
+        return Asked("agent")
+    if first == "where" or re.search(r"\bwhere (?:did|does|do|is|was|were|are|will)\b", q):
+        return Asked("place")
+    for wh, first_word, second_word in re.findall(r"\b(which|what) ([a-z'-]+)(?: ([a-z'-]+))?", q):
+        for noun in (first_word, second_word):  # "which company", "which Brazilian official"
+            if noun in _QUANTITY_NOUNS and wh == "what":
+                return Asked("money") if noun in _MONEY_NOUNS else Asked("quantity")
+            if noun in _PLACE_NOUNS:
+                return Asked("place")
+            if noun in _AGENT_NOUNS:
+                return Asked("agent")
+    return None
+
+
+def _plain(word: str) -> str:
+    return word[:-2] if word.endswith(("'s", "’s")) else word
+
+
+def _in_question(text: str, question_words: set[str]) -> bool:
+    """True when every word of `text` is in the question (possessives ignored: "Steel's" is "Steel")."""
+    return all(_plain(w) in question_words for w in words(text))
+
+
+def supplies(asked: Asked | None, text: str, question: str, exact: bool = False) -> bool:
+    """True when `text` holds the asked-for type of answer, beyond what the question itself names.
+
+    A vague amount or time ("hundreds", "last week") counts unless `exact`.
+
+    >>> supplies(asked_type("Who leads the coalition?"), "Hadi al-Bahra leads it.", "Who leads the coalition?")
+    True
+    >>> supplies(asked_type("What is the name of the general?"), "The general led it.", "What is the name of the general?")
+    False
+    """
+    if asked is None:
+        return True
+    if not text.strip():
+        return False
+    question_words = {_plain(w) for w in words(question)}
+    doc = parse(text)
+    labels = {
+        "agent": AGENT_LABELS,
+        "place": PLACE_LABELS,
+        "name": NAME_LABELS,
+        "quantity": QUANTITY_LABELS,
+        "money": frozenset({"MONEY"}),
+        "time": TIME_LABELS,
+    }[asked.kind]
+    for ent in doc.ents:
+        if ent.label_ in labels and not _in_question(ent.text, question_words):
+            if not (exact and _VAGUE & set(words(ent.text))):
+                return True
+    if asked.kind == "money":
+        return bool(_CURRENCY.search(text) and matches_kind("number", text, question)) or (
+            not exact and answers_question(question, text) and bool(_CURRENCY.search(text))
+        )
+    if asked.kind == "quantity":
+        if matches_kind("number", text, question) or _FRACTIONS & set(words(text)):
+            return True
+        return not exact and answers_question(question, text)  # "hundreds of"
+    if asked.kind == "time":
+        return matches_kind("time", text, question) or (not exact and answers_question(question, text))
+    # A proper noun the tagger did not classify still names something.
+    if any(t.pos_ == "PROPN" and _plain(t.text.lower()) not in question_words and t.text[:1].isupper() for t in doc):
+        return True
+    if asked.kind == "place":
+        # "on a dirt road", "at the border crossing": a place described rather than named.
+        return any(
+            t.dep_ == "pobj" and t.head.text.lower() in _LOCATIVE and t.pos_ in {"NOUN", "PROPN"}
+            and t.text.lower() not in question_words
+            for t in doc
+        )
+    return False

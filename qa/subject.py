@@ -1,0 +1,240 @@
+"""Is the cited evidence about the question's subject? Head-and-modifier matching over named entities.
+
+A question narrows its subject with qualifiers: "the *French* finance
+minister", "*Brazil's* president", "profit *in 2003*". A cited sentence that is
+faithfully quoted can still be about someone else: "the *German* finance
+minister said ...". The check is deliberately narrow, to refuse only on
+evidence of a mismatch:
+
+- a qualifier is satisfied when it appears anywhere in the window around the
+  citation (the cited sentences, their neighbours, the article's title);
+  nationalities match their countries ("French" ~ "France", "Iraqi" ~ "Iraq");
+- otherwise, the citation is off-subject when a *cited sentence* qualifies the
+  same head noun with a different entity of the same kind ("German minister"
+  for "French minister"), or states a year when the question asks about
+  another year.
+
+Qualifiers the window says nothing about are not held against the answer:
+news refers back to people by name or pronoun, and a missing word is weaker
+evidence than a conflicting one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.nlp import parse
+
+QUALIFIER_LABELS = frozenset({"NORP", "GPE", "ORG", "PERSON", "LOC", "FAC"})
+# Kinds of qualifier that can stand in for each other: a nationality qualifies like its country.
+_GROUP = {"NORP": "place", "GPE": "place", "LOC": "place", "FAC": "place", "ORG": "org", "PERSON": "person"}
+_MODIFIER_DEPS = {"amod", "compound", "poss", "nmod", "npadvmod", "appos"}
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+# Nationality words whose country does not share their stem.
+_IRREGULAR = {
+    "french": "france", "dutch": "netherlands", "swiss": "switzerland", "welsh": "wales", "british": "britain",
+    "briton": "britain", "english": "england", "irish": "ireland", "spanish": "spain", "danish": "denmark",
+    "swedish": "sweden", "finnish": "finland", "polish": "poland", "norwegian": "norway", "greek": "greece",
+    "turkish": "turkey", "filipino": "philippines", "thai": "thailand", "scottish": "scotland", "scots": "scotland",
+    "uk": "britain", "us": "america", "u.s.": "america", "usa": "america", "american": "america",
+    "united states": "america", "united kingdom": "britain", "peruvian": "peru", "portuguese": "portugal",
+}
+# One-word institutions every country has; news names them loosely ("MPs", "ministers", "officers").
+_INSTITUTIONS = set(
+    "parliament congress senate commons lords government cabinet treasury army navy police council court "
+    "assembly ministry opposition".split()
+)
+_DEMONYM_SUFFIXES = ("ians", "ian", "ese", "ish", "ans", "an", "is", "i", "n", "s", "")
+_COUNTRY_ENDINGS = ("", "a", "ia", "y", "e", "o", "on", "istan", "stan")
+
+
+@dataclass(frozen=True)
+class Qualifier:
+    """An entity the question narrows its subject with, and the noun it modifies (None for years)."""
+
+    text: str
+    group: str  # 'place', 'org', 'person' or 'year'
+    head: str | None
+
+
+def _normal(text: str) -> str:
+    text = text.lower().replace("’", "'")
+    text = re.sub(r"'s\b|^the\s+", "", text)
+    return re.sub(r"[^\w\s.]", " ", text).strip()
+
+
+def _forms(name: str) -> set[str]:
+    """A name and the country names it could be the nationality of ("syrian" -> "syria", "iraqi" -> "iraq")."""
+    name = _IRREGULAR.get(name, name)
+    forms = {name}
+    for suffix in _DEMONYM_SUFFIXES:
+        base = name[: len(name) - len(suffix)]
+        if name.endswith(suffix) and len(base) >= 3:
+            # A bare name only grows "-y"/"-stan" (German -> Germany); "Niger" is not "Nigeria".
+            endings = _COUNTRY_ENDINGS if suffix else ("y", "istan", "stan")
+            forms.update(base + ending for ending in endings)
+    return forms
+
+
+def same_entity(a: str, b: str) -> bool:
+    """True when two entity mentions name the same thing, allowing for nationality vs. country.
+
+    >>> same_entity("French", "France"), same_entity("Iraqi", "Iraq"), same_entity("Austrian", "Australia")
+    (True, True, False)
+    >>> same_entity("Brazil's", "Brazilian"), same_entity("the Labour party", "Labour")
+    (True, True)
+    """
+    x, y = _normal(a), _normal(b)
+    if not x or not y:
+        return False
+    if re.search(rf"\b{re.escape(x)}\b", y) or re.search(rf"\b{re.escape(y)}\b", x):
+        return True
+    return bool(_forms(x) & _forms(y))
+
+
+def _noun_key(token) -> str:
+    word = token.text.lower()
+    return word[:-1] if word.endswith("s") and len(word) > 3 else word
+
+
+def _modified_head(ent):
+    """The noun an entity qualifies ("French" -> minister, "Brazil's" -> president, "of France" -> minister)."""
+    root = ent.root
+    if root.dep_ in _MODIFIER_DEPS and root.head.pos_ in {"NOUN", "PROPN"} and root.head not in ent:
+        return root.head
+    if root.dep_ == "pobj" and root.head.dep_ == "prep" and root.head.text.lower() in {"of", "from", "for"}:
+        governor = root.head.head
+        if governor.pos_ in {"NOUN", "PROPN"}:
+            return governor
+    return None
+
+
+def qualifiers(question: str) -> list[Qualifier]:
+    """The entity qualifiers of a question's noun phrases, and the years it asks about.
+
+    >>> [(q.text, q.group, q.head) for q in qualifiers("What did the French finance minister say in 2015?")]
+    [('French', 'place', 'minister'), ('2015', 'year', None)]
+    """
+    doc = parse(question)
+    found: list[Qualifier] = []
+    for ent in doc.ents:
+        if ent.label_ in QUALIFIER_LABELS and (head := _modified_head(ent)) is not None:
+            found.append(Qualifier(ent.text, _GROUP[ent.label_], _noun_key(head)))
+        elif ent.label_ == "DATE":
+            found.extend(Qualifier(year, "year", None) for year in _YEAR.findall(ent.text))
+    return found
+
+
+def _conflicts(qualifier: Qualifier, cited: str) -> list[str]:
+    """Entities in the cited text that take this qualifier's place: same head noun, same kind, another name."""
+    if qualifier.group == "year":
+        years = set(_YEAR.findall(cited))
+        return sorted(years) if years and qualifier.text not in years else []
+    rivals = []
+    for ent in parse(cited).ents:
+        if _GROUP.get(ent.label_) != qualifier.group or same_entity(ent.text, qualifier.text):
+            continue
+        head = _modified_head(ent)
+        if head is not None and _noun_key(head) == qualifier.head:
+            doc = head.doc
+            rivals.append(doc[ent.start : head.i + 1].text if head.i > ent.start else f"{ent.text} {head.text}")
+    return rivals
+
+
+def named_subjects(question: str) -> list[str]:
+    """People and organisations the question is about, named in its last sentence (earlier sentences
+    set the scene): the answer's sentences must be about them.
+
+    Left to the qualifier check: names that modify another noun ("the 1974
+    Guildford bombings"), and organisations that are only the owner of the
+    thing asked about ("BBC Sport's tool") or sit in a prepositional phrase
+    ("section 404 of the Sarbanes-Oxley Act").
+
+    >>> named_subjects("Ann Kerr won in 2001. What majority did Tom Reed win for the Labour Party?")
+    ['Tom Reed']
+    """
+    sentences = list(parse(question).sents)
+    last = sentences[-1] if sentences else []
+    return [
+        ent.text
+        for ent in getattr(last, "ents", [])
+        if (ent.label_ == "PERSON" or (ent.label_ == "ORG" and not _incidental_org(ent))) and not _modifies_noun(ent)
+    ]
+
+
+def _incidental_org(ent) -> bool:
+    if _normal(ent.text) in _INSTITUTIONS:
+        return True
+    doc = ent.doc
+    before = doc[ent.start - 1] if ent.start > 0 else None
+    if before is not None and before.pos_ == "DET" and ent.start > 1:
+        before = doc[ent.start - 2]
+    possessive = ent.end < len(doc) and doc[ent.end].text in {"'s", "’s"} or ent.text.endswith(("'s", "’s"))
+    return possessive or (before is not None and before.pos_ == "ADP")
+
+
+def _modifies_noun(ent) -> bool:
+    """True when the name modifies a noun inside a noun phrase ("the 1974 Guildford pub bombings"):
+    a determiner, number, adjective or possessive pronoun before it, a noun after it (past "and"-joined names)."""
+    doc = ent.doc
+    if ent.start == 0 or doc[ent.start - 1].pos_ not in {"DET", "NUM", "ADJ", "PRON"}:
+        return False
+    for token in doc[ent.end :]:
+        if token.ent_iob_ in {"B", "I"} or token.pos_ in {"CCONJ", "PROPN"} or token.text in {",", "'s", "’s"}:
+            if token.text in {"'s", "’s"}:
+                return False  # a possessive names whose thing it is: "Ann Kerr's majority" is about her
+            continue
+        return token.pos_ == "NOUN"
+    return False
+
+
+def _name_in(name: str, text: str) -> bool:
+    """Any distinctive word of a name in the text (people are named again by surname, firms by one word),
+    or an acronym the text spells out ("SEC": "Securities and Exchange Commission")."""
+    from qa.verify import acronyms
+
+    parts = [w for w in re.findall(r"[\w'’-]+", name) if len(w) >= 2 and w[0].isupper()]
+    lowered = _normal(text)
+    if any(re.search(rf"\b{re.escape(_normal(p))}\b", lowered) for p in parts):
+        return True
+    return any(p.isupper() and p in acronyms(text) for p in parts) or not parts
+
+
+def off_subject(question: str, cited: str, window: str) -> str | None:
+    """Why the cited text is about another subject than the question's, or None when nothing says so.
+
+    cited: the cited sentences; window: cited sentences, their neighbours and the title.
+
+    >>> off_subject("What did the French finance minister say?", "The German finance minister said no.", "")
+    'The question asks about French finance minister; the cited text is about German finance minister.'
+    >>> off_subject("What did the French finance minister say?", "The minister said no.", "France's minister spoke.")
+    """
+    for name in named_subjects(question):
+        if not _name_in(name, window or cited):
+            return f"The cited sentences and those around them do not mention {name}, whom the question is about."
+    for qualifier in qualifiers(question):
+        if _mentions(window or cited, qualifier) or _mentions(cited, qualifier):
+            continue
+        if rivals := _conflicts(qualifier, cited):
+            asked = f"{qualifier.text} {_head_phrase(question, qualifier)}".strip()
+            return f"The question asks about {asked}; the cited text is about {', '.join(rivals)}."
+    return None
+
+
+def _mentions(text: str, qualifier: Qualifier) -> bool:
+    if qualifier.group == "year":
+        return qualifier.text in _YEAR.findall(text)
+    if same_entity(qualifier.text, text) and re.search(rf"\b{re.escape(_normal(qualifier.text))}\b", _normal(text)):
+        return True
+    return any(same_entity(ent.text, qualifier.text) for ent in parse(text).ents) or any(
+        same_entity(token.text, qualifier.text) for token in parse(text) if token.pos_ in {"PROPN", "ADJ"}
+    )
+
+
+def _head_phrase(question: str, qualifier: Qualifier) -> str:
+    """The words from the qualifier up to its head noun in the question ("finance minister")."""
+    if qualifier.head is None:
+        return ""
+    match = re.search(rf"{re.escape(qualifier.text)}\s+((?:\w+\s+){{0,2}}?{re.escape(qualifier.head)}\w*)", question)
+    return match.group(1) if match else qualifier.head

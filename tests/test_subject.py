@@ -1,0 +1,89 @@
+"""The subject check on sentences written for these tests (none from an eval set)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.subject import off_subject, qualifiers, same_entity
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("Spanish", "Spain", True),
+        ("Norwegian", "Norway", True),
+        ("Kenyan", "Kenya", True),
+        ("Egyptian", "Egypt", True),
+        ("Ukrainian", "Ukraine", True),
+        ("Portugal's", "Portuguese", True),
+        ("the European Commission", "European Commission", True),
+        ("Austrian", "Australia", False),
+        ("Iranian", "Iraq", False),
+        ("Slovenia", "Slovakia", False),
+        ("Niger", "Nigeria", False),
+    ],
+)
+def test_same_entity(a, b, same):
+    assert same_entity(a, b) is same
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What did the Danish prime minister promise?", [("Danish", "place", "minister")]),
+        ("What did Kenya's president announce?", [("Kenya", "place", "president")]),
+        ("How many stores did the firm close in 2011?", [("2011", "year", None)]),
+        ("Why did the strike end?", []),
+    ],
+)
+def test_qualifiers(question, expected):
+    assert [(q.text, q.group, q.head) for q in qualifiers(question)] == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "cited", "window", "off"),
+    [
+        # Another nationality on the same head noun.
+        ("What did the Danish prime minister promise?", "The Swedish prime minister promised lower taxes.", "", True),
+        # The asked nationality in the cited sentence, or in the window around it.
+        ("What did the Danish prime minister promise?", "Denmark's prime minister promised lower taxes.", "", False),
+        (
+            "What did the Danish prime minister promise?",
+            "She promised lower taxes.",
+            "Denmark's prime minister spoke in Aarhus. She promised lower taxes.",
+            False,
+        ),
+        # Nothing in the window says whose prime minister: not held against the answer.
+        ("What did the Danish prime minister promise?", "The prime minister promised lower taxes.", "", False),
+        # A different country on a different noun is no conflict.
+        ("What did the Danish prime minister promise?", "The prime minister promised Swedish voters a bridge.", "", False),
+        # Years.
+        ("How many stores did the firm close in 2011?", "The firm closed 40 stores in 2012.", "", True),
+        ("How many stores did the firm close in 2011?", "In 2011 the firm closed 40 stores.", "", False),
+        ("How many stores did the firm close in 2011?", "The firm closed 40 stores.", "", False),
+    ],
+)
+def test_off_subject(question, cited, window, off):
+    assert (off_subject(question, cited, window or cited) is not None) is off
+
+
+@pytest.mark.parametrize(
+    ("question", "cited", "window", "off"),
+    [
+        # The question is about a named person; the cited sentence is about a party, and no sentence near it names her.
+        ("What majority did Ann Kerr win in 2001?", "Labour won a majority of 167 in 2001.", "", True),
+        # Named again by surname in the neighbouring sentence: on subject.
+        (
+            "What majority did Ann Kerr win in 2001?",
+            "She won a majority of 5,000 in 2001.",
+            "Kerr was first elected in 2001. She won a majority of 5,000 in 2001.",
+            False,
+        ),
+        # Organisations are left to the qualifier check: news names them loosely.
+        ("When did Parliament pass the water bill?", "MPs passed the water bill in June.", "", False),
+        # A person named only in a scene-setting sentence before the question is not required.
+        ("Ann Kerr won in 2001. Which party came second?", "The Greens came second.", "", False),
+    ],
+)
+def test_named_subject_must_be_near_the_citation(question, cited, window, off):
+    assert (off_subject(question, cited, window or cited) is not None) is off
