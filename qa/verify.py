@@ -30,6 +30,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import combinations
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -209,6 +210,33 @@ class LexicalChecker:
 # Citations of one sentence ------------------------------------------------------
 
 
+def _best_support(
+    checker: SupportChecker, claim: str, evidence: Sequence[Evidence], question: str
+) -> tuple[list[int], Verdict] | None:
+    """The evidence that best supports `claim`: one sentence if one does, else two together.
+
+    A sentence often joins what two evidence sentences say ("Jack Straw said
+    ... £6m" from "... Jack Straw has announced." and "Mr Straw said ... £6m
+    a year"). Pairs are tried only when no single sentence supports the claim,
+    and only pairs that hold all of its numbers and names between them.
+    """
+    best: tuple[list[int], Verdict] | None = None
+    for e in evidence:
+        v = checker.check(claim, [e.text], question)
+        if v.supported and (best is None or v.score > best[1].score):
+            best = ([e.n], v)
+    if best is not None:
+        return best
+    for a, b in combinations(evidence, 2):
+        joined = f"{a.text} {b.text}"
+        if missing_numbers(claim, joined) or missing_names(claim, joined):
+            continue
+        v = checker.check(claim, [a.text, b.text], question)
+        if v.supported and (best is None or v.score > best[1].score):
+            best = ([a.n, b.n], v)
+    return best
+
+
 def verify_sentence(checker: SupportChecker, draft: Draft, evidence: Sequence[Evidence], question: str) -> AnswerSentence:
     """Check a drafted sentence against its citations; re-attribute or trim citations where that helps.
 
@@ -221,13 +249,8 @@ def verify_sentence(checker: SupportChecker, draft: Draft, evidence: Sequence[Ev
     reason = ""
     if verdict is None or not verdict.supported:
         # The model may cite the wrong number for a true sentence; look for the evidence that does support it.
-        best = None
-        for e in evidence:
-            v = checker.check(draft.text, [e.text], question)
-            if v.supported and (best is None or v.score > best[1].score):
-                best = (e.n, v)
-        if best is not None:
-            cites, verdict = [best[0]], best[1]
+        if best := _best_support(checker, draft.text, evidence, question):
+            cites, verdict = best
             reason = "citation corrected: the model cited other evidence"
     if verdict is None or not verdict.supported:
         why = verdict.reason if verdict else "no citation"

@@ -81,3 +81,40 @@ def test_expected_kind(question, kind):
 )
 def test_answers_question(question, answer, ok):
     assert answers_question(question, answer) is ok
+
+
+def _numbered(*texts):
+    from qa.documents import Passage
+    from qa.retrieve import Evidence
+
+    text = " ".join(texts)
+    passage = Passage("d:0000:x", "d", "d.txt", "", 0, len(text), text, ())
+    out, at = [], 0
+    for n, t in enumerate(texts, start=1):
+        out.append(Evidence(n, passage, at, at + len(t), t, 1.0))
+        at += len(t) + 1
+    return out
+
+
+@pytest.mark.parametrize(
+    ("claim", "cites", "expected"),
+    [
+        # One sentence names the minister, the next gives the sum: together they support the claim.
+        ("Ann Kerr said closing the embassies would save £4m a year.", [1], [1, 2]),
+        # A single sentence that supports it is preferred to a pair.
+        ("Ms Kerr said the move would save £4m a year.", [3], [2]),
+        # No pair holds 7m: unsupported.
+        ("Ann Kerr said the move would save £7m a year.", [1], []),
+    ],
+)
+def test_a_claim_joining_two_evidence_sentences_cites_both(claim, cites, expected):
+    from qa.citations import Draft
+    from qa.verify import verify_sentence
+
+    evidence = _numbered(
+        "Nine embassies will close, Foreign Secretary Ann Kerr has announced.",
+        "Ms Kerr said the move would save £4m a year.",
+        "The rebate was secured in 1984.",
+    )
+    result = verify_sentence(LexicalChecker(), Draft(claim, cites), evidence, "How much would closing the embassies save?")
+    assert result.citations == expected and result.supported is bool(expected)
