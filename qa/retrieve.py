@@ -23,8 +23,9 @@ import numpy as np
 
 from qa.documents import Passage
 from qa.embed import Embedder
-from qa.lexical import content_stems, numbers, stemmer
+from qa.lexical import content_stems, numbers, stemmer, words
 from qa.question import expected_kind, matches_kind, premise_numbers
+from qa.quotes import asks_about_speech, attribution_for
 from qa.settings import Settings
 from qa.store import Store
 
@@ -236,19 +237,14 @@ class Retriever:
         rank_prior = np.array([1.0 / (1 + rank[c[0].passage_id]) for c in candidates], dtype=np.float32)
         score = dense + 0.5 * lexical + typed + 0.05 * rank_prior
         # Best first: a small model leans towards the first items it reads.
-        ranked = np.argsort(-score)[: self.settings.evidence_sentences].tolist()
+        ranked = distinct_texts(np.argsort(-score).tolist(), [c[3] for c in candidates])[: self.settings.evidence_sentences]
         chosen = within_budget(ranked, [c[3] for c in candidates], self.settings.evidence_tokens)
-        evidence = [
-            Evidence(
-                n=n,
-                passage=candidates[i][0],
-                start=candidates[i][1],
-                end=candidates[i][2],
-                text=candidates[i][3],
-                score=float(score[i]),
-            )
-            for n, i in enumerate(chosen, start=1)
-        ]
+        spans = with_attribution(chosen, candidates) if asks_about_speech(question) else [(i, i, i) for i in chosen]
+        evidence = []
+        for i, first, last in spans:
+            passage, start, end = candidates[first][0], candidates[first][1], candidates[last][2]
+            text = passage.text[start - passage.start : end - passage.start]
+            evidence.append(Evidence(len(evidence) + 1, passage, start, end, text, float(score[i])))
         return evidence, float(alone.max())
 
     def _sentence_vectors(self, passages: list[Passage]) -> tuple[np.ndarray, np.ndarray]:
@@ -274,6 +270,30 @@ class Retriever:
         return np.vstack(alone), np.vstack(context)
 
 
+def with_attribution(chosen: list[int], candidates: list[tuple[Passage, int, int, str]]) -> list[tuple[int, int, int]]:
+    """(chosen, first, last) candidate indexes of each evidence item: a bare quote joined with the neighbouring
+    sentence of its passage that says who spoke; a sentence already joined to another is not repeated.
+
+    Candidates hold each passage's sentences in order, so neighbours are adjacent indexes.
+    """
+    spans: list[tuple[int, int, int]] = []
+    used: set[int] = set()
+    for i in chosen:
+        if i in used:
+            continue
+        passage = candidates[i][0]
+        siblings = [j for j in (i - 1, i, i + 1) if 0 <= j < len(candidates) and candidates[j][0] is passage]
+        texts = [candidates[j][3] for j in siblings]
+        at = attribution_for(texts, siblings.index(i))
+        j = siblings[at] if at is not None else i
+        if j in used:
+            j = i
+        first, last = min(i, j), max(i, j)
+        used.update(range(first, last + 1))
+        spans.append((i, first, last))
+    return spans
+
+
 def lexical_cache_dir(settings: Settings, store: Store) -> Path | None:
     """Where the BM25 index is kept: beside an embedded index; for a server, in this user's data folder.
 
@@ -286,6 +306,23 @@ def lexical_cache_dir(settings: Settings, store: Store) -> Path | None:
         return Path(index_dir) / "lexical" / settings.collection
     where = hashlib.sha1(f"{getattr(store, 'where', '')}/{settings.collection}".encode()).hexdigest()[:16]
     return Path(settings.data_dir) / "lexical" / where
+
+
+def distinct_texts(ranked: list[int], texts: list[str]) -> list[int]:
+    """`ranked` without sentences that repeat an earlier one word for word (a story carried by two outlets),
+    so copies do not crowd out other evidence.
+
+    >>> distinct_texts([0, 1, 2], ["Rain fell.", "rain  fell", "Snow fell."])
+    [0, 2]
+    """
+    seen: set[str] = set()
+    out = []
+    for i in ranked:
+        key = " ".join(words(texts[i]))
+        if key not in seen:
+            seen.add(key)
+            out.append(i)
+    return out
 
 
 def estimated_tokens(text: str) -> int:

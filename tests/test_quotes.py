@@ -1,0 +1,58 @@
+"""Quotes and their attribution, on sentences written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.documents import Passage
+from qa.quotes import asks_about_speech, attribution_for, is_bare_quote
+from qa.retrieve import with_attribution
+from qa.split import sentence_spans
+
+
+@pytest.mark.parametrize(
+    ("text", "bare"),
+    [
+        ("“The pumps failed at dawn.”", True),
+        ("'We had no warning.'", True),
+        ("“The pumps failed,” a technician told reporters.", False),
+        ("The pumps failed at dawn.", False),
+        ("“The pumps”, as staff call them, failed.", True),
+    ],
+)
+def test_is_bare_quote(text, bare):
+    assert is_bare_quote(text) is bare
+
+
+@pytest.mark.parametrize(
+    ("texts", "i", "expected"),
+    [
+        (["“The pumps failed at dawn.”", "“Nobody came,” said a technician.", "Repairs began."], 0, 1),
+        (["The plant manager said on Friday:", "“We will rebuild the pumps.”"], 1, 0),
+        (["Repairs began.", "“We will rebuild the pumps.”", "Costs are unknown."], 1, None),
+        (["“The pumps failed,” said a technician.", "Repairs began."], 0, None),
+    ],
+)
+def test_attribution_for(texts, i, expected):
+    assert attribution_for(texts, i) == expected
+
+
+def test_asks_about_speech():
+    assert asks_about_speech("What did the plant manager say about the pumps?")
+    assert asks_about_speech("According to the report, how many pumps failed?")
+    assert not asks_about_speech("How many pumps failed?")
+
+
+def test_evidence_joins_a_quote_with_its_attribution():
+    text = "Repairs began on Monday. “The pumps failed,” the manager said on Friday. “We are looking for parts.” Costs are unknown."
+    spans = tuple(sentence_spans(text, 0, len(text)))
+    passage = Passage("d:0000:x", "d", "d.txt", "", 0, len(text), text, spans)
+    candidates = [(passage, s, e, text[s:e]) for s, e in spans]
+    assert [c[3] for c in candidates][2] == "“We are looking for parts.”"
+    # The bare quote (2) ranks first and joins its attribution (1), which is not repeated; 0 stays alone.
+    joined = with_attribution([2, 1, 0], candidates)
+    assert joined == [(2, 1, 2), (0, 0, 0)]
+    _, first, last = joined[0]
+    assert text[candidates[first][1] : candidates[last][2]] == (
+        "“The pumps failed,” the manager said on Friday. “We are looking for parts.”"
+    )
