@@ -143,8 +143,15 @@ def docs(index_dir: IndexDir = None, json_out: JsonOut = False, verbose: Verbose
         return
     typer.echo(f"{'id':16}  {'passages':>8}  {'indexed':16}  title — file")
     for d in documents:
-        typer.echo(f"{d.doc_id:16}  {d.passages:>8}  {d.indexed_on():16}  {d.title or '(untitled)'} — {d.source}")
-    typer.echo(f"{len(documents)} documents, {sum(d.passages for d in documents)} passages.", err=True)
+        copy = f"  (copy of {d.duplicate_of}: that document answers for it)" if d.duplicate_of else ""
+        typer.echo(f"{d.doc_id:16}  {d.passages:>8}  {d.indexed_on():16}  {d.title or '(untitled)'} — {d.source}{copy}")
+    copies = sum(bool(d.duplicate_of) for d in documents)
+    typer.echo(
+        f"{len(documents)} documents, {sum(d.passages for d in documents)} passages"
+        + (f"; {copies} are copies of another document and are not searched" if copies else "")
+        + ".",
+        err=True,
+    )
 
 
 @app.command()
@@ -344,6 +351,10 @@ def eval_(
     retrieval_only: Annotated[
         bool, typer.Option("--retrieval-only", help="Only score retrieval (recall@k, MRR) of the gold evidence; no LLM.")
     ] = False,
+    corpus: Annotated[
+        list[Path] | None,
+        typer.Option(help="Folders to index into an index of their own (reused when unchanged) and ask; repeatable."),
+    ] = None,
     verbose: Verbose = False,
 ) -> None:
     """Run the citation-checking harness over a question set and write reports.
@@ -373,6 +384,7 @@ def eval_(
             pairs=pairs,
             grader=grader,
             retrieval_only=retrieval_only,
+            corpus=corpus,
         )
     raise typer.Exit(code)
 

@@ -22,6 +22,7 @@ class Document:
     passages: int
     text: str = ""
     ingested_at: float | None = None  # seconds since the epoch
+    duplicate_of: str = ""  # doc_id of the copy that answers for this one; "" when it answers itself
 
     def indexed_on(self) -> str:
         """When the document was indexed, as YYYY-MM-DD HH:MM local time ("" when unrecorded).

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 INDEX_VERSION = 2  # 2: sentence vectors stored at ingest
 _BATCH = 1000
+_DIMENSIONS = 384  # all-MiniLM-L6-v2
 _CHROMA_FILE = "chroma.sqlite3"
 REBUILD_HINT = "Rebuild it with `qa ingest --rebuild` (it re-reads the files the index was built from)."
 
@@ -241,12 +242,16 @@ class Store:
 
     # Writing ------------------------------------------------------------------
 
-    def put_documents(self, items: list[tuple[Document, list[Passage], np.ndarray, np.ndarray]]) -> None:
+    def put_documents(
+        self, items: list[tuple[Document, list[Passage], np.ndarray, np.ndarray]], sketches: dict[str, str] | None = None
+    ) -> None:
         """Replace everything stored for each document: (doc, passages, passage vectors, sentence vectors).
 
         The sentence vectors are one row per sentence of the passages, in
-        order. All documents go in a few large writes and one revision change,
-        not several requests each.
+        order. A duplicate (`doc.duplicate_of`) comes with no passages: only
+        its record and text are kept. `sketches` holds each document's
+        duplicate-detection sketch. All documents go in a few large writes and
+        one revision change, not several requests each.
         """
         if not items:
             return
@@ -255,10 +260,10 @@ class Store:
             self._delete(stored)
         now = time.time()
         passages = [p for _, ps, _, _ in items for p in ps]
-        passage_vectors = np.concatenate([v for _, _, v, _ in items])
+        passage_vectors = np.concatenate([np.reshape(v, (-1, _DIMENSIONS)) for _, _, v, _ in items])
         sentence_ids = [f"{p.passage_id}#{i}" for p in passages for i in range(len(p.sentences))]
         sentence_meta = [{"doc_id": p.doc_id} for p in passages for _ in p.sentences]
-        sentence_vectors = np.concatenate([v for _, _, _, v in items])
+        sentence_vectors = np.concatenate([np.reshape(v, (-1, _DIMENSIONS)) for _, _, _, v in items])
         for i in range(0, len(passages), _BATCH):
             self._passages.add(
                 ids=[p.passage_id for p in passages[i : i + _BATCH]],
@@ -274,7 +279,7 @@ class Store:
             )
         means = []
         for _, _, vectors, _ in items:
-            mean = vectors.mean(axis=0) if len(vectors) else np.ones(passage_vectors.shape[1] or 384, dtype=np.float32)
+            mean = vectors.mean(axis=0) if len(vectors) else np.ones(_DIMENSIONS, dtype=np.float32)
             means.append((mean / (np.linalg.norm(mean) or 1.0)).tolist())
         self._documents.add(
             ids=[doc.doc_id for doc, *_ in items],
@@ -289,11 +294,37 @@ class Store:
                     "passages": len(ps),
                     "ingested_at": now,
                     "index_version": INDEX_VERSION,
+                    "duplicate_of": doc.duplicate_of,
+                    "sketch": (sketches or {}).get(doc.doc_id, ""),
                 }
                 for doc, ps, _, _ in items
             ],
         )
         self._touch()
+
+    def mark_duplicates(self, canonical: dict[str, str]) -> None:
+        """Make each stored document of {doc_id: canonical doc_id} a duplicate: its passages and vectors go,
+        its record and text stay, pointing at the copy that now answers for it."""
+        if not canonical:
+            return
+        ids = sorted(canonical)
+        where = {"doc_id": ids[0]} if len(ids) == 1 else {"doc_id": {"$in": ids}}
+        self._passages.delete(where=where)
+        self._sentences.delete(where=where)
+        got = self._documents.get(ids=ids, include=["metadatas"])
+        metas = [{**m, "duplicate_of": canonical[i], "passages": 0} for i, m in zip(got["ids"], got["metadatas"])]
+        if got["ids"]:
+            self._documents.update(ids=got["ids"], metadatas=metas)
+        self._touch()
+
+    def sketches(self) -> dict[str, str]:
+        """{doc_id: duplicate-detection sketch} of every stored document that answers for itself."""
+        got = self._documents.get(include=["metadatas"])
+        return {
+            i: m.get("sketch", "")
+            for i, m in zip(got["ids"], got["metadatas"] or [])
+            if not m.get("duplicate_of") and m.get("sketch")
+        }
 
     def delete_document(self, doc_id: str) -> None:
         self._delete([doc_id])
@@ -316,6 +347,7 @@ def _document(doc_id: str, meta: dict, text: str = "") -> Document:
         passages=int(meta.get("passages", 0)),
         text=text or "",
         ingested_at=meta.get("ingested_at"),
+        duplicate_of=meta.get("duplicate_of", ""),
     )
 
 

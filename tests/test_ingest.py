@@ -191,3 +191,40 @@ def test_damaged_pdf_is_skipped_with_its_name_and_the_rest_is_indexed(tmp_path, 
     assert set(skipped) == {"cut.pdf", "fake.pdf"}, report.skipped
     assert all("skipped" in r and ("PDF" in r or "no extractable text" in r) for r in skipped.values()), skipped
     assert [Path(d.path).name for d in store.documents()] == ["whole.pdf"]
+
+
+@pytest.mark.integration
+def test_duplicates_are_recorded_not_embedded_and_the_smallest_path_answers(tmp_path, store_and_ingestor):
+    from tests.test_duplicates import OTHER, REWORDED, STORY
+
+    store, ingestor = store_and_ingestor
+    docs = tmp_path / "docs"
+    for folder in ("a", "m", "z"):
+        (docs / folder).mkdir(parents=True)
+    (docs / "z" / "story.txt").write_text(STORY)
+    (docs / "other.txt").write_text(OTHER)
+    # The later-sorting copy arrives first: it answers until a smaller path turns up.
+    first = ingestor.ingest([docs / "z"], prune=False)
+    assert first.duplicates == []
+
+    (docs / "a" / "copy.txt").write_text(STORY)
+    (docs / "m" / "reworded.txt").write_text(REWORDED)
+    report = ingestor.ingest([docs])
+    by_name = {Path(d.path).name: d for d in store.documents()}
+    canonical = by_name["copy.txt"]
+    assert canonical.duplicate_of == "" and by_name["other.txt"].duplicate_of == ""
+    assert by_name["story.txt"].duplicate_of == canonical.doc_id
+    assert by_name["reworded.txt"].duplicate_of == canonical.doc_id
+    assert len(report.duplicates) == 2 and "copies of other documents" in report.summary()
+    # Only the answering copy has passages; every copy keeps its own text.
+    assert {p.doc_id for p in store.all_passages()} == {canonical.doc_id, by_name["other.txt"].doc_id}
+    assert "Wednesday" in store.texts([by_name["reworded.txt"].doc_id])[by_name["reworded.txt"].doc_id]
+
+    # The answering copy's file goes: the smallest remaining copy answers from now on.
+    (docs / "a" / "copy.txt").unlink()
+    ingestor.ingest([docs])
+    by_name = {Path(d.path).name: d for d in store.documents()}
+    assert "copy.txt" not in by_name
+    assert by_name["reworded.txt"].duplicate_of == ""
+    assert by_name["story.txt"].duplicate_of == by_name["reworded.txt"].doc_id
+    assert {p.doc_id for p in store.all_passages()} == {by_name["reworded.txt"].doc_id, by_name["other.txt"].doc_id}

@@ -4,10 +4,16 @@ Documents are identified by their resolved path (file names repeat across
 folders). Unchanged files (same sha256) are skipped, changed ones replaced,
 and documents that vanished from an ingested folder are removed. A file that
 cannot be read is skipped with a warning naming it; the rest goes on.
+
+A document that is a copy of another (the same story under another name, or
+reworded slightly; see `duplicates`) is recorded with its own text and
+metadata but not embedded: the copy with the smallest path answers for all,
+whatever order the files arrive in.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import time
@@ -18,6 +24,7 @@ from pathlib import Path
 from qa.documents import Document, Passage
 from qa.embed import Embedder
 from qa.errors import IngestError, QAError
+from qa.ingest import duplicates
 from qa.ingest.clean import title_of
 from qa.ingest.files import discover, display_source, doc_id_for
 from qa.ingest.passages import build_passages
@@ -39,6 +46,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (source, source of the copy that answers)
     passages: int = 0
     seconds: float = 0.0
 
@@ -50,7 +58,9 @@ class IngestReport:
         rate = self.passages / self.seconds if self.seconds and self.passages else 0.0
         return (
             f"{self.documents} documents ({len(self.added)} new, {len(self.updated)} updated, "
-            f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, {len(self.skipped)} skipped), "
+            f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, {len(self.skipped)} skipped"
+            + (f"; {len(self.duplicates)} copies of other documents recorded, not embedded" if self.duplicates else "")
+            + "), "
             f"{self.passages} passages embedded in {self.seconds:.1f} s"
             + (f" ({rate:.1f} passages/s)" if rate else "")
         )
@@ -62,6 +72,7 @@ class IngestReport:
             "unchanged": self.unchanged,
             "removed": self.removed,
             "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+            "duplicates": [{"source": d, "copy_of": c} for d, c in self.duplicates],
             "documents": self.documents,
             "passages": self.passages,
             "seconds": round(self.seconds, 3),
@@ -94,7 +105,12 @@ class Ingestor:
         for path, reason in report.skipped:
             log.warning("Skipped %s: %s", path, reason)
         stored = {d.path: d for d in self.store.documents()}
+        self._finder = duplicates.DuplicateFinder()
+        self._canonical_paths = {d.doc_id: d.path for d in stored.values() if not d.duplicate_of}
+        for doc_id, value in self.store.sketches().items():
+            self._finder.add(doc_id, duplicates.decode(value))
         pending: list[tuple[Document, list[Passage], bool]] = []
+        self._pending_sketches: dict[str, str] = {}
         pending_passages = 0
         seen: set[str] = set()
         max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
@@ -104,7 +120,7 @@ class Ingestor:
             resolved = str(path.resolve())
             seen.add(resolved)
             try:
-                doc, passages = self._prepare(path, resolved, stored.get(resolved), max_bytes)
+                doc, passages, sketch = self._prepare(path, resolved, stored.get(resolved), max_bytes)
             except IngestError as exc:
                 log.warning("%s", exc)
                 report.skipped.append((str(path), str(exc)))
@@ -116,6 +132,7 @@ class Ingestor:
             if doc is None:
                 report.unchanged.append(display_source(path))
                 continue
+            doc, passages = self._place_copy(doc, passages, sketch, pending, report)
             pending.append((doc, passages, resolved in stored))
             pending_passages += len(passages)
             if pending_passages >= _EMBED_BATCH_PASSAGES:
@@ -126,16 +143,70 @@ class Ingestor:
             progress(len(files), len(files), "")
         if prune:
             dirs = [r.resolve() for r in roots if r.is_dir()]
-            for path, doc in stored.items():
-                if path not in seen and _is_under(path, dirs):
-                    self.store.delete_document(doc.doc_id)
-                    report.removed.append(doc.source)
+            gone = [doc for path, doc in stored.items() if path not in seen and _is_under(path, dirs)]
+            for doc in gone:
+                self.store.delete_document(doc.doc_id)
+                report.removed.append(doc.source)
+            self._promote_copies_of(gone, stored, report)
         report.seconds = time.perf_counter() - started
         return report
 
+    def _place_copy(
+        self,
+        doc: Document,
+        passages: list[Passage],
+        sketch: list[int],
+        pending: list[tuple[Document, list[Passage], bool]],
+        report: IngestReport,
+    ) -> tuple[Document, list[Passage]]:
+        """`doc` as a duplicate of an earlier copy (no passages), or as the copy that answers; an
+        indexed copy with a larger path then becomes a duplicate of `doc`."""
+        self._pending_sketches[doc.doc_id] = duplicates.encode(sketch)
+        self._finder.discard(doc.doc_id)
+        self._canonical_paths.pop(doc.doc_id, None)
+        copies = self._finder.copies_of(sketch, exclude=doc.doc_id)
+        earlier = [c for c in copies if self._canonical_paths.get(c, "") < doc.path]
+        if earlier:
+            canonical = min(earlier, key=lambda c: self._canonical_paths[c])
+            report.duplicates.append((doc.source, self._source_of(canonical, pending)))
+            return dataclasses.replace(doc, duplicate_of=canonical, passages=0), []
+        later = [c for c in copies if c in self._canonical_paths]
+        if later:
+            # Written first so the demoted copies are gone before this one's passages land.
+            self._flush(pending, report)
+            pending.clear()
+            self.store.mark_duplicates({c: doc.doc_id for c in later})
+            for c in later:
+                self._finder.discard(c)
+                self._canonical_paths.pop(c)
+                report.duplicates.append((self._source_of(c, pending), doc.source))
+        self._finder.add(doc.doc_id, sketch)
+        self._canonical_paths[doc.doc_id] = doc.path
+        return doc, passages
+
+    def _source_of(self, doc_id: str, pending: list[tuple[Document, list[Passage], bool]]) -> str:
+        for doc, _, _ in pending:
+            if doc.doc_id == doc_id:
+                return doc.source
+        stored = self.store.document(doc_id)
+        return stored.source if stored else doc_id
+
+    def _promote_copies_of(self, gone: list[Document], stored: dict[str, Document], report: IngestReport) -> None:
+        """Duplicates of removed documents are read again, so one of them answers from now on."""
+        gone_ids = {d.doc_id for d in gone}
+        orphans = [d for d in stored.values() if d.duplicate_of in gone_ids and d.doc_id not in gone_ids]
+        if not orphans:
+            return
+        for doc in orphans:
+            self.store.delete_document(doc.doc_id)
+        again = self.ingest([Path(d.path) for d in orphans if Path(d.path).is_file()], prune=False)
+        report.updated.extend(again.added)
+        report.duplicates.extend(again.duplicates)
+        report.passages += again.passages
+
     def _prepare(
         self, path: Path, resolved: str, stored: Document | None, max_bytes: int
-    ) -> tuple[Document | None, list[Passage]]:
+    ) -> tuple[Document | None, list[Passage], list[int]]:
         size = path.stat().st_size
         if size > max_bytes:
             raise IngestError(
@@ -145,7 +216,7 @@ class Ingestor:
         raw = path.read_bytes()
         sha = hashlib.sha256(raw).hexdigest()
         if stored is not None and stored.sha256 == sha:
-            return None, []
+            return None, [], []
         extracted = extract(path, raw)
         if extracted.note:
             log.warning("%s: %s", path, extracted.note)
@@ -157,7 +228,7 @@ class Ingestor:
         if not passages:
             raise IngestError(f"{path} has no text to index; skipped.")
         doc = Document(doc_id, resolved, source, title, sha, len(passages), text)
-        return doc, passages
+        return doc, passages, duplicates.sketch(text)
 
     def _flush(self, pending: list[tuple[Document, list[Passage], bool]], report: IngestReport) -> None:
         """Embed the pending documents' passages and sentences in one batch and write them in one go.
@@ -177,10 +248,12 @@ class Ingestor:
             items.append((doc, ps, passage_vectors[at_p : at_p + len(ps)], sentence_vectors[at_s : at_s + n_s]))
             at_p, at_s = at_p + len(ps), at_s + n_s
         try:
-            self.store.put_documents(items)
+            self.store.put_documents(items, {doc.doc_id: self._pending_sketches.get(doc.doc_id, "") for doc, *_ in items})
         except Exception as exc:  # name the documents: nothing of this batch was half-written as "done"
             names = ", ".join(doc.source for doc, _, _ in pending[:5]) + (" ..." if len(pending) > 5 else "")
             raise QAError(f"Could not write {names} to the index at {self.store.where}: {exc}") from exc
         for doc, ps, existed in pending:
             report.passages += len(ps)
             (report.updated if existed else report.added).append(doc.source)
+        pending_ids = {doc.doc_id for doc, _, _ in pending}
+        self._pending_sketches = {k: v for k, v in self._pending_sketches.items() if k not in pending_ids}
