@@ -241,21 +241,43 @@ class QuestionScore:
     latency_ms: float = 0.0
     error: str = ""
     abstain_gate: str = ""  # which named gate refused, when the answer is an abstention
+    draft_right: bool | None = None  # refused with a supported draft: would that draft have been right?
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
+class StoredTexts(dict):
+    """{source: stored text}, knowing which copy answers for each duplicate document ({source: source})."""
+
+    canonical: dict[str, str] = {}
+
+
 def gold_spans(question: Question, texts: dict[str, str]) -> list[Span]:
-    """Where each gold quote lies in the stored texts; ValueError names one that cannot be found."""
+    """Where each gold quote lies in the stored texts; ValueError names one that cannot be found.
+
+    Gold evidence in a duplicate document is looked for in the copy that
+    answers for it, since only that copy is searched and cited.
+    """
     spans = []
+    canonical = getattr(texts, "canonical", {})
     for ev in question.evidence:
         source = resolve_source(ev.source, list(texts))
+        if source in canonical and ev.quote in texts[canonical[source]]:
+            source = canonical[source]
         found = find_span(texts[source], ev.quote) if source else None
         if found is None:
             raise ValueError(f"{question.id}: gold quote {ev.quote[:60]!r} not found in {ev.source}")
         spans.append((source, *found))
     return spans
+
+
+def _draft_right(question: Question, answer: Answer) -> bool | None:
+    """For an answer a gate refused after generation: would its supported draft have been right?"""
+    draft = answer.supported_text() if answer.abstained else ""
+    if not draft:
+        return None
+    return question.answerable and not missing_expected(draft, question.expected)
 
 
 def score_answer(
@@ -282,6 +304,7 @@ def score_answer(
         missing=missing,
         latency_ms=float(answer.timings.get("total_ms", 0.0)),
         abstain_gate=answer.abstain_gate if answer.abstained else "",
+        draft_right=_draft_right(question, answer),
     )
 
     by_n = {c.n: c for c in answer.citations}
@@ -374,19 +397,21 @@ def summarise(scores: Sequence[QuestionScore], k: int) -> dict[str, float | None
 
 
 def gate_counts(scores: Sequence[QuestionScore]) -> dict[str, dict[str, int]]:
-    """What each abstention gate stopped: {gate: {"right": on unanswerable, "wrong": on answerable}}.
+    """What each abstention gate stopped: {gate: {"right": on unanswerable, "wrong": on answerable,
+    "right_drafts": answerable refusals whose supported draft held the expected answer}}.
 
     >>> s = [QuestionScore("a", "q", False, "", True, True, abstain_gate="premise"),
-    ...      QuestionScore("b", "q", True, "", True, False, abstain_gate="judge"),
+    ...      QuestionScore("b", "q", True, "", True, False, abstain_gate="judge", draft_right=True),
     ...      QuestionScore("c", "q", True, "x", False, True)]
     >>> gate_counts(s)
-    {'judge': {'right': 0, 'wrong': 1}, 'premise': {'right': 1, 'wrong': 0}}
+    {'judge': {'right': 0, 'wrong': 1, 'right_drafts': 1}, 'premise': {'right': 1, 'wrong': 0, 'right_drafts': 0}}
     """
     counts: dict[str, dict[str, int]] = {}
     for s in scores:
         if s.abstained:
-            gate = counts.setdefault(s.abstain_gate or "(unnamed)", {"right": 0, "wrong": 0})
+            gate = counts.setdefault(s.abstain_gate or "(unnamed)", {"right": 0, "wrong": 0, "right_drafts": 0})
             gate["wrong" if s.answerable else "right"] += 1
+            gate["right_drafts"] += bool(s.draft_right)
     return dict(sorted(counts.items()))
 
 

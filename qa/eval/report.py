@@ -176,12 +176,13 @@ def write(folder: Path, results, questions: list[Question], checker_report, meta
     lines += [
         "## Abstentions, by the gate that refused",
         "",
-        "Right: the question was unanswerable. Wrong: an answerable question was refused.",
+        "Right: the question was unanswerable. Wrong: an answerable question was refused. "
+        "Right drafts: of the wrong ones, how many drafts the gate threw away held the expected answer.",
         "",
-        "| system | gate | right | wrong |",
-        "|---|---|---:|---:|",
+        "| system | gate | right | wrong | right drafts |",
+        "|---|---|---:|---:|---:|",
         *[
-            f"| {r.name} | {gate} | {c['right']} | {c['wrong']} |"
+            f"| {r.name} | {gate} | {c['right']} | {c['wrong']} | {c.get('right_drafts', 0)} |"
             for r in results
             for gate, c in gate_counts(r.scores).items()
         ],

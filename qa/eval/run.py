@@ -12,7 +12,7 @@ from pathlib import Path
 
 from qa.answer import Answer
 from qa.errors import QAError
-from qa.eval.metrics import QuestionScore, parse_fail_under, score_answer, shortfalls, summarise
+from qa.eval.metrics import QuestionScore, StoredTexts, parse_fail_under, score_answer, shortfalls, summarise
 from qa.eval.questions import Question, check_evidence, load_questions
 from qa.eval.support import CheckerReport, evaluate_checker, load_checker, load_pairs
 from qa.llm import make_llm
@@ -39,11 +39,24 @@ class SystemResult:
     metrics: dict = field(default_factory=dict)
 
 
-def stored_texts(library) -> dict[str, str]:
-    """{source: full stored text} for every document of a `Library`."""
+def corpus_index_dir(settings, corpus: list[Path]) -> Path:
+    """The index a corpus gets for evaluation: one per set of folders, under the data folder, reused across runs."""
+    import hashlib
+
+    roots = sorted(str(Path(c).resolve()) for c in corpus)
+    key = hashlib.sha1("\n".join(roots).encode()).hexdigest()[:10]
+    name = "-".join(Path(r).name for r in roots)[:60]
+    return Path(settings.data_dir) / "eval-indexes" / f"{name}-{key}"
+
+
+def stored_texts(library) -> StoredTexts:
+    """{source: full stored text} for every document of a `Library`, with the copy that answers for each duplicate."""
     docs = library.documents()
     texts = library.texts([d.doc_id for d in docs])
-    return {d.source: texts.get(d.doc_id, "") for d in docs}
+    source_of = {d.doc_id: d.source for d in docs}
+    out = StoredTexts({d.source: texts.get(d.doc_id, "") for d in docs})
+    out.canonical = {d.source: source_of[d.duplicate_of] for d in docs if d.duplicate_of in source_of}
+    return out
 
 
 def disk_texts(library) -> dict[str, str]:
@@ -146,13 +159,16 @@ def main(
     library=None,
     grader: str = "llm",
     retrieval_only: bool = False,
+    corpus: list[Path] | None = None,
 ) -> int:
     """Run the harness; return the exit code (1 when a --fail-under floor is not met).
 
     `checker` is the support checker the assistant filters with, scored on
     `pairs`; `grader` grades ALCE citation support: "llm" (the entailment
     grader, independent of the filter), "checker" (the filter itself, which
-    the report marks as self-graded) or a `module:Class`.
+    the report marks as self-graded) or a `module:Class`. `corpus`, when
+    given, is indexed into an index of its own (see `corpus_index_dir`) and
+    the questions are asked of it.
     """
     try:
         floors = parse_fail_under(fail_under or [])
@@ -171,6 +187,11 @@ def main(
     from qa.assistant import Assistant
     from qa.library import Library
 
+    if corpus:
+        settings = settings.model_copy(update={"index_dir": corpus_index_dir(settings, corpus), "chroma_url": None})
+        library = Library(settings, embedder=assistant.embedder if assistant else None)
+        say(f"Indexing {', '.join(str(c) for c in corpus)} into {settings.index_dir} (unchanged files are reused)...")
+        say(f"Indexed {library.ingest(list(corpus)).summary()}.")
     library = library or Library(settings, embedder=assistant.embedder if assistant else None)
     made: dict = {}  # the one LLM of this run, made only if a checker asks for it before the assistant exists
 
