@@ -102,7 +102,10 @@ def asked_type(question: str) -> Asked | None:
         return Asked("agent")
     if first == "where" or re.search(r"\bwhere (?:did|does|do|is|was|were|are|will)\b", q):
         return Asked("place")
-    for wh, first_word, second_word in re.findall(r"\b(which|what) ([a-z'-]+)(?: ([a-z'-]+))?", q):
+    nouns = re.findall(r"\b(which|what) ([a-z'-]+)(?: ([a-z'-]+))?", q)
+    # "what is the population of ...", "what was the price ...": the noun after the copula.
+    nouns += [("what", noun, "") for noun in re.findall(r"\bwhat (?:is|was|are|were) (?:the |its |their )?([a-z'-]+)", q)]
+    for wh, first_word, second_word in nouns:
         for noun in (first_word, second_word):  # "which company", "which Brazilian official"
             if noun in _QUANTITY_NOUNS and wh == "what":
                 return Asked("money") if noun in _MONEY_NOUNS else Asked("quantity")
@@ -122,10 +125,13 @@ def _in_question(text: str, question_words: set[str]) -> bool:
     return all(_plain(w) in question_words for w in words(text))
 
 
-def supplies(asked: Asked | None, text: str, question: str, exact: bool = False) -> bool:
+def supplies(asked: Asked | None, text: str, question: str, exact: bool = False, context: str = "") -> bool:
     """True when `text` holds the asked-for type of answer, beyond what the question itself names.
 
     A vague amount or time ("hundreds", "last week") counts unless `exact`.
+    `context` (the cited sentences) is tagged too, and its entities count where
+    their words are in `text`: a tagger reads "Idlib province" alone as an
+    adjective and a noun, and "It is in Idlib province." as a place.
 
     >>> supplies(asked_type("Who leads the coalition?"), "Hadi al-Bahra leads it.", "Who leads the coalition?")
     True
@@ -146,7 +152,10 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False)
         "money": frozenset({"MONEY"}),
         "time": TIME_LABELS,
     }[asked.kind]
-    for ent in doc.ents:
+    in_text = set(words(text))
+    context_doc = parse(context) if context.strip() else None
+    entities = list(doc.ents) + [e for e in (context_doc.ents if context_doc else []) if set(words(e.text)) <= in_text]
+    for ent in entities:
         if ent.label_ in labels and not _in_question(ent.text, question_words):
             if not (exact and _VAGUE & set(words(ent.text))):
                 return True
@@ -161,7 +170,11 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False)
     if asked.kind == "time":
         return matches_kind("time", text, question) or (not exact and answers_question(question, text))
     # A proper noun the tagger did not classify still names something.
-    if any(t.pos_ == "PROPN" and _plain(t.text.lower()) not in question_words and t.text[:1].isupper() for t in doc):
+    context_names = [t for t in (context_doc or []) if t.text.lower() in in_text]
+    if any(
+        t.pos_ == "PROPN" and _plain(t.text.lower()) not in question_words and t.text[:1].isupper()
+        for t in [*doc, *context_names]
+    ):
         return True
     if asked.kind == "place":
         # "on a dirt road", "at the border crossing": a place described rather than named.

@@ -204,14 +204,16 @@ class Assistant:
         the first answer stays if that try fails."""
         answer, question = case.answer, case.question
         asked = asked_type(question)
-        if not asked or not answer.supported_text() or supplies(asked, answer.supported_text(), question, exact=True):
+        cited = " ".join(c.quote for c in answer.citations)
+        if not asked or not answer.supported_text() or supplies(asked, answer.supported_text(), question, True, cited):
             return answer
         focused = [e for e in case.retrieval.evidence if supplies(asked, e.text, question, exact=True)]
         if not focused or len(focused) == len(case.retrieval.evidence):
             return answer
         focused = [dataclasses.replace(e, n=i) for i, e in enumerate(focused, start=1)]
         second = self._draft(question, focused, on_text, clock, fields)
-        if second.supported_text() and supplies(asked, second.supported_text(), question, exact=True):
+        cited = " ".join(c.quote for c in second.citations)
+        if second.supported_text() and supplies(asked, second.supported_text(), question, True, cited):
             return second
         return answer
 

@@ -78,7 +78,8 @@ def answer_type(case: Case) -> str | None:
     a date for "when", an amount for "how many"."""
     text = case.answer.supported_text()
     asked = asked_type(case.question)
-    if not answers_question(case.question, text) or not supplies(asked, text, case.question):
+    cited, _ = cited_window(case)
+    if not answers_question(case.question, text) or not supplies(asked, text, case.question, context=cited):
         wanted = asked.describe() if asked else "what the question asks for"
         return f"The supported sentences do not give {wanted}."
     return None

@@ -23,6 +23,8 @@ from qa.asked import asked_type, supplies
         ("How much money will the council save?", "money"),
         ("What profit did the brewer report?", "money"),
         ("How much rain fell in March?", "quantity"),
+        ("What is the population of the island?", "quantity"),
+        ("What was the price of the painting?", "money"),
         ("What share of the vote did the party win?", "quantity"),
         ("What is the name of the ship's captain?", "name"),
         ("What was the new drug called?", "name"),
@@ -64,3 +66,11 @@ def test_asked_type(question, kind):
 )
 def test_supplies(question, answer, ok):
     assert supplies(asked_type(question), answer, question) is ok
+
+
+def test_a_fragment_is_tagged_in_the_sentence_it_cites():
+    question = "Which province did the storm hit hardest?"
+    cited = "The storm hit Idlib province hardest, officials in Damascus said."
+    assert supplies(asked_type(question), "Idlib province", question, context=cited)
+    # The context's entities count only where their words are in the answer.
+    assert not supplies(asked_type(question), "The north", question, context=cited)
