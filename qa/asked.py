@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from qa.lexical import words
 from qa.nlp import parse
-from qa.question import answers_question, expected_kind, matches_kind
+from qa.question import VAGUE_QUANTITIES, answers_question, expected_kind, matches_kind
 
 AGENT_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "ORG"})
@@ -42,7 +42,7 @@ _QUANTITY_NOUNS = set(
     "percentage share number revenue revenues sales turnover score size population age budget debt fine "
     "stake margin deficit surplus growth".split()
 )
-_VAGUE = {"dozens", "hundreds", "thousands", "millions", "several", "few", "many", "recent", "recently", "soon"}
+_VAGUE = VAGUE_QUANTITIES | {"many", "recent", "recently", "soon"}
 _FRACTIONS = {"half", "third", "thirds", "quarter", "quarters", "double", "doubled", "twice", "tripled", "halved"}
 # Prepositions that put a place after them ("near Albu Kamal", "on a dirt road").
 _LOCATIVE = {"in", "at", "near", "on", "along", "across", "outside", "inside", "through", "via", "into", "beside",

@@ -17,7 +17,7 @@ _MONTHS = set(
     "saturday sunday yesterday today tomorrow week weeks month months year years day days ago "
     "morning evening night decade century spring summer autumn fall winter".split()
 )
-_VAGUE_QUANTITIES = {"dozens", "hundreds", "thousands", "millions", "several", "few"}
+VAGUE_QUANTITIES = {"dozens", "hundreds", "thousands", "millions", "several", "few"}
 _COMPARISON = re.compile(
     r"\b(?:more|fewer|less|greater|higher|lower|over|under|above|below|at least|at most|than|exceed\w*)\s+[\d,.]+(?:\s+\w+illion|\s+thousand)?",
     re.I,
@@ -80,7 +80,7 @@ def answers_question(question: str, answer_text: str) -> bool:
     if kind is None:
         return True
     has_number = bool(numbers(answer_text) - numbers(question)) or any(
-        w in _VAGUE_QUANTITIES for w in words(answer_text)
+        w in VAGUE_QUANTITIES for w in words(answer_text)
     )
     if kind == "number":
         return has_number
