@@ -49,7 +49,7 @@ class Assistant:
         store: Store | None = None,
     ) -> None:
         self.settings = settings or Settings()
-        self.embedder = embedder or Embedder(self.settings.embed_batch_size)
+        self.embedder = embedder or Embedder.from_settings(self.settings)
         self.checker = checker or LexicalChecker(self.embedder, self.settings.support_threshold)
         self.prompt = prompts.load("answer")
         self._store = store

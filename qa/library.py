@@ -45,7 +45,7 @@ class Library:
 
     def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None, store: Store | None = None) -> None:
         self.settings = settings or Settings()
-        self.embedder = embedder or Embedder(self.settings.embed_batch_size)
+        self.embedder = embedder or Embedder.from_settings(self.settings)
         self._store = store
 
     @property

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     passage_chars: int = Field(default=700, ge=100, le=8000)
     max_file_mb: float = Field(default=50.0, gt=0)
     embed_batch_size: int = Field(default=64, ge=1)
+    embedding_backend: Literal["onnx", "torch"] = Field(
+        default="onnx", description="How the embedding model runs: onnxruntime (faster) or torch; same vectors."
+    )
 
     # Retrieval.
     top_k: int = Field(default=6, ge=1, le=50, description="Passages fused from dense + BM25.")

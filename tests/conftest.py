@@ -42,10 +42,10 @@ def settings(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def embedder():
+def embedder(settings):
     from qa.embed import Embedder
 
-    return Embedder()
+    return Embedder.from_settings(settings)
 
 
 @pytest.fixture(scope="session")
