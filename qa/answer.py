@@ -13,6 +13,8 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
+from qa.documents import byline
+
 ABSTAIN_TEXT = "The documents do not say."
 
 
@@ -26,6 +28,16 @@ class Citation:
     start: int
     end: int
     quote: str
+    # The cited article's own metadata (None when it does not say) and, for a PDF, the page.
+    published: str | None = None
+    author: str | None = None
+    site: str | None = None
+    url: str | None = None
+    page: int | None = None
+
+    def byline(self) -> str:
+        """ "Reuters · 2024-12-01", either part left out when unknown."""
+        return byline(self.site, self.published)
 
 
 @dataclass(frozen=True)
@@ -93,7 +105,8 @@ class Answer:
         if self.abstained and self.abstain_reason:
             lines.append(f"({self.abstain_reason})")
         for c in self.citations:
-            lines.append(f"[{c.n}] {c.source} [{c.start}:{c.end}] “{c.quote}”")
+            about = " · ".join(filter(None, [c.byline(), c.author, f"p. {c.page}" if c.page else "", c.url]))
+            lines.append(f"[{c.n}] {c.source}{f' ({about})' if about else ''} [{c.start}:{c.end}] “{c.quote}”")
         removed = [s for s in self.sentences if not s.supported]
         for s in removed:
             lines.append(f"(removed, not supported by its sources: “{s.text}” — {s.reason})")

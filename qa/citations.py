@@ -140,10 +140,28 @@ class Quotable(Protocol):
     def title(self) -> str: ...
 
 
+_ORIGIN = ("published", "author", "site", "url", "page")
+
+
+def origin_of(e: Quotable) -> dict:
+    """The article metadata a quote carries (published, author, site, url, page), None where unknown."""
+    passage = getattr(e, "passage", e)
+    return {key: getattr(passage, key, None) for key in _ORIGIN}
+
+
 def evidence_records(evidence: Sequence[Quotable]) -> list[dict]:
     """What the model was shown, numbered as it saw it, for `Answer.evidence`."""
     return [
-        {"n": e.n, "passage_id": e.passage_id, "source": e.source, "start": e.start, "end": e.end, "text": e.text}
+        {
+            "n": e.n,
+            "passage_id": e.passage_id,
+            "source": e.source,
+            "start": e.start,
+            "end": e.end,
+            "text": e.text,
+            "title": e.title,
+            **origin_of(e),
+        }
         for e in evidence
     ]
 
@@ -184,7 +202,11 @@ def assemble(sentences: Sequence[AnswerSentence], shown: Sequence[Quotable], **f
             if n not in numbering:
                 e = by_n[n]
                 numbering[n] = len(numbering) + 1
-                citations.append(Citation(numbering[n], e.passage_id, e.doc_id, e.source, e.title, e.start, e.end, e.text))
+                citations.append(
+                    Citation(
+                        numbering[n], e.passage_id, e.doc_id, e.source, e.title, e.start, e.end, e.text, **origin_of(e)
+                    )
+                )
             renumbered.append(numbering[n])
         final.append(AnswerSentence(s.text, renumbered, True, s.score, s.reason))
     return Answer(text=render_sentences(final), sentences=final, citations=citations, abstained=False, **fields)

@@ -96,26 +96,46 @@ JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON object on 
 # Documents ------------------------------------------------------------------------
 
 
+FEED_SUFFIXES = (".xml", ".rss", ".atom")
+
+
 @app.command()
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the seeds folder).")] = None,
+    # Strings, not Paths: a Path turns "https://x" into "https:/x".
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(help="Files, folders, web page or feed URLs, feed files (.xml .rss .atom); default: the seeds folder."),
+    ] = None,
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Drop the index and build it again (e.g. after an upgrade changed its version).")
     ] = False,
+    max_items: Annotated[int | None, typer.Option(help="Entries read from each feed (default QA_FEED_MAX_ITEMS, 50).")] = None,
     index_dir: IndexDir = None,
     json_out: JsonOut = False,
     verbose: Verbose = False,
 ) -> None:
-    """Index articles: skips unchanged files, replaces changed ones, removes deleted ones."""
+    """Index articles: skips unchanged files, replaces changed ones, removes deleted ones; fetches links and feeds."""
     _setup_logging(verbose)
     settings = _settings(index_dir=index_dir)
     with _user_errors():
+        from qa.errors import QAError
+        from qa.ingest import IngestReport
+        from qa.ingest.web import is_url
         from qa.library import Library
 
         library = Library(settings)
+        links = [p for p in paths or [] if is_url(p) or p.lower().endswith(FEED_SUFFIXES)]
+        files = [Path(p) for p in paths or [] if p not in links]
+        if rebuild and links:
+            raise QAError("--rebuild re-reads files; give links without it (they are saved and replaced when they change).")
         bar, progress = _progress_bar(verbose)
-        chosen = list(paths) if paths else None
-        report = library.rebuild(chosen, progress) if rebuild else library.ingest(chosen, progress)
+        reports: list[IngestReport] = []
+        if files or not links:
+            chosen = files or None
+            reports.append(library.rebuild(chosen, progress) if rebuild else library.ingest(chosen, progress))
+        for link in links:
+            reports.append(library.ingest_link(link, max_items, progress))
+        report = IngestReport.combined(reports)
         bar.close()
     for path, reason in report.skipped:
         typer.echo(f"warning: skipped {path}: {reason}", err=True)
@@ -141,10 +161,14 @@ def docs(index_dir: IndexDir = None, json_out: JsonOut = False, verbose: Verbose
     if not documents:
         typer.echo(f"No documents are indexed at {settings.chroma_url or settings.index_dir}. Run `qa ingest FOLDER`.")
         return
-    typer.echo(f"{'id':16}  {'passages':>8}  {'indexed':16}  title — file")
+    typer.echo(f"{'id':16}  {'passages':>8}  {'published':10}  title — publisher — file")
     for d in documents:
         copy = f"  (copy of {d.duplicate_of}: that document answers for it)" if d.duplicate_of else ""
-        typer.echo(f"{d.doc_id:16}  {d.passages:>8}  {d.indexed_on():16}  {d.title or '(untitled)'} — {d.source}{copy}")
+        site = f" — {d.site}" if d.site else ""
+        typer.echo(
+            f"{d.doc_id:16}  {d.passages:>8}  {d.published or '-':10}  {d.title or '(untitled)'}{site} — "
+            f"{d.url or d.source}{copy}"
+        )
     copies = sum(bool(d.duplicate_of) for d in documents)
     typer.echo(
         f"{len(documents)} documents, {sum(d.passages for d in documents)} passages"
@@ -233,6 +257,7 @@ def _ask_showing_progress(assistant, question: str):
     shows progress only when it is a terminal.
     """
     from qa.answer import Answer, Looking
+    from qa.documents import byline
 
     live = sys.stderr.isatty()
     shown = 0
@@ -245,7 +270,8 @@ def _ask_showing_progress(assistant, question: str):
         elif isinstance(item, Looking):
             typer.echo("Looking at:", err=True)
             for e in item.evidence[:3]:
-                typer.echo(f"  “{e['text'][:160]}” ({e['source'].rsplit('/', 1)[-1]})", err=True)
+                where = ", ".join(filter(None, [e["source"].rsplit("/", 1)[-1], byline(e.get("site"), e.get("published"))]))
+                typer.echo(f"  “{e['text'][:160]}” ({where})", err=True)
         else:
             typer.echo(item[shown:], err=True, nl=False)
             shown = len(item)

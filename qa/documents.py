@@ -10,6 +10,15 @@ import datetime
 from dataclasses import dataclass
 
 
+def byline(site: str | None, published: str | None) -> str:
+    """ "Site · date", either part left out when unknown.
+
+    >>> byline("BBC News", None), byline(None, "2015-03-03"), byline(None, None)
+    ('BBC News', '2015-03-03', '')
+    """
+    return " · ".join(part for part in (site, published) if part)
+
+
 @dataclass(frozen=True)
 class Document:
     """A stored source document."""
@@ -23,6 +32,19 @@ class Document:
     text: str = ""
     ingested_at: float | None = None  # seconds since the epoch
     duplicate_of: str = ""  # doc_id of the copy that answers for this one; "" when it answers itself
+    # What the article says of itself (its page's metadata, or a dateline); None when it does not say.
+    published: str | None = None  # YYYY-MM-DD
+    author: str | None = None
+    site: str | None = None
+    url: str | None = None
+
+    def byline(self) -> str:
+        """Publisher and date as a reader expects them beside a quote.
+
+        >>> Document("d", "/a", "a", "", "s", 1, site="Reuters", published="2024-12-01").byline()
+        'Reuters · 2024-12-01'
+        """
+        return byline(self.site, self.published)
 
     def indexed_on(self) -> str:
         """When the document was indexed, as YYYY-MM-DD HH:MM local time ("" when unrecorded).
@@ -47,6 +69,11 @@ class Passage:
     end: int
     text: str
     sentences: tuple[tuple[int, int], ...]  # absolute spans in the document
+    published: str | None = None  # the document's, repeated so evidence and citations carry it
+    author: str | None = None
+    site: str | None = None
+    url: str | None = None
+    page: int | None = None  # PDF page number (from 1); a PDF passage never spans two pages
 
     def sentence_texts(self) -> list[tuple[int, int, str]]:
         """(start, end, text) of each sentence, cut from the passage's own text.

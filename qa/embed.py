@@ -27,7 +27,7 @@ class Embedder:
     name = EMBEDDING_NAME
     dimensions = 384
 
-    def __init__(self, batch_size: int = 64, model_dir: Path | None = None, backend: str = "onnx") -> None:
+    def __init__(self, batch_size: int = 16, model_dir: Path | None = None, backend: str = "onnx") -> None:
         self.batch_size = batch_size
         self.model_dir = model_dir
         self.backend = backend

@@ -75,6 +75,28 @@ class Library:
         paths = paths or [self._seeds()]
         return Ingestor(self.settings, self.store, self.embedder).ingest(paths, progress)
 
+    def ingest_link(self, url: str, max_items: int | None = None, progress: Progress | None = None) -> IngestReport:
+        """Fetch a web page or a feed's entries (`url`, or a feed file's path) and index them.
+
+        Each page is saved beside the index first, so the same URL replaces
+        its document when the page changed. Raises FetchError (a QAError)
+        when `url` itself cannot be fetched; entries that fail are reported
+        as skipped.
+        """
+        from qa.ingest import links, web
+
+        if web.is_url(url):
+            downloaded = links.download(self.settings, url, max_items, progress)
+        else:
+            downloaded = links.download_feed_file(self.settings, Path(url), max_items, progress)
+        for note in downloaded.notes:
+            log.warning("%s", note)
+        report = Ingestor(self.settings, self.store, self.embedder).ingest(
+            downloaded.paths, prune=False, origins=downloaded.origins
+        )
+        report.skipped.extend(downloaded.skipped)
+        return report
+
     def ensure_index(self) -> IngestReport | None:
         """Build the index from the seeds folder when it is empty; return the report if it did.
 

@@ -31,7 +31,7 @@ from qa.errors import IndexNotBuilt, IndexVersionMismatch, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 2  # 2: sentence vectors stored at ingest
+INDEX_VERSION = 3  # 2: sentence vectors stored at ingest; 3: article metadata (date, author, site, url, page)
 _BATCH = 1000
 _DIMENSIONS = 384  # all-MiniLM-L6-v2
 _CHROMA_FILE = "chroma.sqlite3"
@@ -296,6 +296,7 @@ class Store:
                     "index_version": INDEX_VERSION,
                     "duplicate_of": doc.duplicate_of,
                     "sketch": (sketches or {}).get(doc.doc_id, ""),
+                    **_origin_meta(doc),
                 }
                 for doc, ps, _, _ in items
             ],
@@ -348,7 +349,20 @@ def _document(doc_id: str, meta: dict, text: str = "") -> Document:
         text=text or "",
         ingested_at=meta.get("ingested_at"),
         duplicate_of=meta.get("duplicate_of", ""),
+        **_origin(meta),
     )
+
+
+_ORIGIN = ("published", "author", "site", "url")
+
+
+def _origin_meta(record: Document | Passage) -> dict:
+    """The article's own metadata as Chroma stores it ("" for unknown: Chroma keeps no None)."""
+    return {key: getattr(record, key) or "" for key in _ORIGIN}
+
+
+def _origin(meta: dict) -> dict:
+    return {key: meta.get(key) or None for key in _ORIGIN}
 
 
 def _passage_meta(p: Passage) -> dict:
@@ -360,6 +374,8 @@ def _passage_meta(p: Passage) -> dict:
         "end": p.end,
         "sentences": json.dumps([[s - p.start, e - p.start] for s, e in p.sentences]),
         "index_version": INDEX_VERSION,
+        "page": p.page or 0,
+        **_origin_meta(p),
     }
 
 
@@ -375,4 +391,6 @@ def _passage(passage_id: str, meta: dict, text: str) -> Passage:
         end=int(meta["end"]),
         text=text,
         sentences=tuple((start + s, start + e) for s, e in relative),
+        page=int(meta.get("page") or 0) or None,
+        **_origin(meta),
     )

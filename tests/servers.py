@@ -66,3 +66,44 @@ def llm_server(model_path: Path, log_dir: Path, alias: str = "local-qwen", threa
     ]  # fmt: skip
     with serve(command, f"http://127.0.0.1:{port}/v1/models", log_dir / "llm-server.log"):
         yield f"http://127.0.0.1:{port}/v1"
+
+
+@contextmanager
+def page_server(routes: dict):
+    """Serve `routes` on loopback: path -> (status, headers, body bytes), or a callable returning that.
+
+    Runs in a thread of this process; yields the base URL (http://127.0.0.1:PORT).
+    """
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the standard library's name)
+            route = routes.get(self.path)
+            if route is None:
+                status, headers, body = 404, {"Content-Type": "text/html"}, b"<html><body>Not here</body></html>"
+            else:
+                status, headers, body = route() if callable(route) else route
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            if "Content-Length" not in headers:
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

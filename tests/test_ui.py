@@ -155,10 +155,15 @@ def test_sources_panel_groups_quotes_by_article():
 
 
 def test_document_rows_and_choices():
-    docs = [Document("id1", "/p/a.txt", "p/a.txt", "Title A", "s", 7, ingested_at=0.0), Document("id2", "/p/b.txt", "p/b.txt", "", "s", 2)]
+    docs = [
+        Document("id1", "/p/a.txt", "p/a.txt", "Title A", "s", 7, ingested_at=0.0),
+        Document("id2", "/p/b.txt", "p/b.txt", "", "s", 2),
+        Document("id3", "/w/c.html", "https://x.org/c", "C", "s", 3, site="Reuters", published="2024-12-01"),
+    ]
     rows = render.document_rows(docs)
-    assert rows[1] == ["p/b.txt", "p/b.txt", 2, ""]
-    assert rows[0][:3] == ["Title A", "p/a.txt", 7] and rows[0][3].startswith(("1970-01-01", "1969-12-31"))
+    assert rows[0] == ["C", "Reuters", "2024-12-01", "https://x.org/c", 3, ""]  # dated first, newest first
+    assert rows[2] == ["p/b.txt", "", "", "p/b.txt", 2, ""]
+    assert rows[1][:5] == ["Title A", "", "", "p/a.txt", 7] and rows[1][5].startswith(("1970-01-01", "1969-12-31"))
     assert render.document_choices(docs)[0] == ("Title A — p/a.txt", "id1")
 
 

@@ -6,6 +6,7 @@ citation keys, so re-ingesting an unchanged document changes nothing.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 
 from qa.documents import Passage
@@ -22,9 +23,24 @@ def passage_id_for(doc_id: str, index: int, text: str) -> str:
     return f"{doc_id}:{index:04d}:{hashlib.sha1(text.encode('utf-8')).hexdigest()[:8]}"
 
 
-def build_passages(doc_id: str, source: str, title: str, text: str, max_chars: int) -> list[Passage]:
-    """Cut a document's kept content into passages with exact spans."""
-    spans = passage_spans(text, kept_blocks(text), max_chars)
+def build_passages(
+    doc_id: str,
+    source: str,
+    title: str,
+    text: str,
+    max_chars: int,
+    meta: dict | None = None,
+    page_starts: tuple[int, ...] = (),
+) -> list[Passage]:
+    """Cut a document's kept content into passages with exact spans.
+
+    `meta` (published, author, site, url) is repeated on every passage. With
+    `page_starts` (a PDF), passages are cut page by page, so each lies on
+    one page and knows its number.
+    """
+    blocks = kept_blocks(text)
+    groups = _by_page(blocks, page_starts) if page_starts else [(None, blocks)]
+    spans = [(page, p) for page, group in groups for p in passage_spans(text, group, max_chars)]
     return [
         Passage(
             passage_id=passage_id_for(doc_id, i, text[p.start : p.end]),
@@ -35,6 +51,21 @@ def build_passages(doc_id: str, source: str, title: str, text: str, max_chars: i
             end=p.end,
             text=text[p.start : p.end],
             sentences=p.sentences,
+            page=page,
+            **(meta or {}),
         )
-        for i, p in enumerate(spans)
+        for i, (page, p) in enumerate(spans)
     ]
+
+
+def _by_page(blocks: list[tuple[int, int]], page_starts: tuple[int, ...]) -> list[tuple[int, list[tuple[int, int]]]]:
+    """Blocks grouped by the page they start on: [(page number from 1, blocks)].
+
+    >>> _by_page([(0, 5), (7, 9), (12, 20)], (0, 10))
+    [(1, [(0, 5), (7, 9)]), (2, [(12, 20)])]
+    """
+    groups: dict[int, list[tuple[int, int]]] = {}
+    for block in blocks:
+        page = bisect.bisect_right(page_starts, block[0])
+        groups.setdefault(page, []).append(block)
+    return list(groups.items())

@@ -1,12 +1,15 @@
 """Turn files into stored source text (.txt, .md, .html, .pdf; .docx, .epub when their readers are installed).
 
 The stored text is what citations quote. Plain text and Markdown are stored
-as written (decoded); HTML and PDF as their extracted text; other formats as
-the text llama-index's file readers give.
+as written (decoded), with a title and a dateline date read from the text;
+web pages as their main article text with title, author, site and date (see
+`article`); PDF as its pages' text, page starts kept; other formats as the
+text llama-index's file readers give.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import re
 from dataclasses import dataclass
@@ -14,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from qa.errors import IngestError
+from qa.ingest import article
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -57,6 +61,11 @@ class Extracted:
     text: str
     title: str  # "" when the format has none; the caller falls back to the first line
     note: str = ""  # e.g. "decoded as cp1252"
+    published: str = ""  # YYYY-MM-DD, only when the page or text states it
+    author: str = ""
+    site: str = ""
+    url: str = ""
+    page_starts: tuple[int, ...] = ()  # PDF: where each page's text starts in `text`
 
 
 def decode(raw: bytes, name: str) -> tuple[str, str]:
@@ -82,12 +91,22 @@ def _markdown_title(text: str) -> str:
     return m.group(1).strip() if m else ""
 
 
-def _html(raw: bytes, name: str) -> Extracted:
+def _html(raw: bytes, name: str, url: str = "") -> Extracted:
+    text, note = decode(raw, name)
+    found = article.html_article(text, url)
+    if found is not None:
+        body, meta = found
+        return Extracted(body, meta.title, note, meta.published, meta.author, meta.site, meta.url)
+    whole = _whole_page(text)
+    note = "; ".join(filter(None, [note, "no main article text found; kept the page's whole readable text"]))
+    return dataclasses.replace(whole, note=note, url=url)
+
+
+def _whole_page(text: str) -> Extracted:
     # llama-index's HTMLTagReader keeps only one tag type (e.g. <section>) and
     # drops the page title; BeautifulSoup gives the whole readable body.
     from bs4 import BeautifulSoup
 
-    text, note = decode(raw, name)
     soup = BeautifulSoup(text, "html.parser")
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     for tag in soup(["script", "style", "noscript", "nav", "footer", "header", "aside", "form", "template"]):
@@ -96,7 +115,7 @@ def _html(raw: bytes, name: str) -> Extracted:
     body = soup.body or soup
     lines = [line.strip() for line in body.get_text("\n").splitlines()]
     cleaned = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    return Extracted(cleaned, title or (h1.get_text(" ", strip=True) if h1 else ""), note)
+    return Extracted(cleaned, title or (h1.get_text(" ", strip=True) if h1 else ""))
 
 
 def _pdf(path: Path) -> Extracted:
@@ -106,8 +125,14 @@ def _pdf(path: Path) -> Extracted:
         pages = PDFReader(return_full_document=False).load_data(path)
     except Exception as exc:  # pypdf raises many types for damaged files
         raise IngestError(f"{path} could not be read as PDF ({type(exc).__name__}: {exc}); skipped.") from exc
-    text = "\n\n".join(p.text.strip() for p in pages if p.text and p.text.strip())
-    if not text:
+    texts, page_starts, at = [], [], 0
+    for page in pages:
+        page_text = (page.text or "").strip()
+        texts.append(page_text)
+        page_starts.append(at)
+        at += len(page_text) + 2
+    text = "\n\n".join(texts)
+    if not text.strip():
         raise IngestError(f"{path} has no extractable text (a scanned PDF needs OCR first); skipped.")
     title = ""
     try:
@@ -117,7 +142,7 @@ def _pdf(path: Path) -> Extracted:
         title = (meta.title or "").strip() if meta else ""
     except Exception:
         title = ""
-    return Extracted(text, title)
+    return Extracted(text, title, page_starts=tuple(page_starts))
 
 
 def _llama_index_reader(path: Path, reader_name: str) -> Extracted:
@@ -133,15 +158,18 @@ def _llama_index_reader(path: Path, reader_name: str) -> Extracted:
     return Extracted(text, "")
 
 
-def extract(path: Path, raw: bytes) -> Extracted:
-    """Extract the stored text of one file, or raise IngestError saying why not."""
+def extract(path: Path, raw: bytes, url: str = "") -> Extracted:
+    """Extract the stored text of one file, or raise IngestError saying why not.
+
+    `url` is where the file was fetched from, for a page ingested from the web.
+    """
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
         text, note = decode(raw, str(path))
         title = _markdown_title(text) if suffix in {".md", ".markdown"} else ""
-        return Extracted(text, title, note)
+        return Extracted(text, title or article.text_title(text), note, published=article.dateline(text))
     if suffix in HTML_SUFFIXES:
-        return _html(raw, str(path))
+        return _html(raw, str(path), url)
     if suffix in PDF_SUFFIXES:
         return _pdf(path)
     if suffix in OPTIONAL_READERS and suffix in supported_suffixes():

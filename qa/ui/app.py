@@ -260,7 +260,7 @@ def build_app(assistants: Assistants, library: Library) -> "gr.Blocks":
                 upload_button = gr.Button("Upload and index", variant="primary")
                 reindex_button = gr.Button("Re-index everything")
             status = gr.Markdown()
-            table = gr.Dataframe(headers=["Title", "File", "Passages", "Indexed"], interactive=False, wrap=True)
+            table = gr.Dataframe(headers=["Title", "Publisher", "Published", "File or link", "Passages", "Indexed"], interactive=False, wrap=True)
             with gr.Row():
                 doomed = gr.Dropdown(label="Document to remove", choices=[], scale=4, elem_id="qa-remove-choice")
                 remove_button = gr.Button("Remove", variant="stop", scale=1)

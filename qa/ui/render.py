@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from qa.answer import AnswerSentence, render_sentences
 from qa.citations import quote_matches
-from qa.documents import Document
+from qa.documents import Document, byline
 
 def esc(text: object) -> str:
     """HTML-escape text for element content and attribute values.
@@ -81,7 +81,8 @@ def render_looking(evidence: list[dict]) -> str:
     if not evidence:
         return ""
     items = "".join(
-        f'<li><span class="quote">“{esc(e["text"])}”</span> <span class="src">{esc(e["source"].rsplit("/", 1)[-1])}</span></li>'
+        f'<li><span class="quote">“{esc(e["text"])}”</span> <span class="src">{esc(e["source"].rsplit("/", 1)[-1])}</span>'
+        f"{_byline_html(e)}</li>"
         for e in evidence[:LOOKING_QUOTES]
     )
     return f'<div class="looking"><div class="looking-head">Looking at</div><ul>{items}</ul></div>'
@@ -125,8 +126,21 @@ def render_answer(turn: int, answer: dict) -> str:
     return f'<div class="a answered"><p class="answer-text">{text}</p>\n{removed}\n{meta}</div>'
 
 
+def _byline_html(record: dict) -> str:
+    """ "Reuters · 2024-12-01" for a citation or evidence record, as a span ("" when neither is known).
+
+    >>> _byline_html({"site": "Reuters", "published": "2024-12-01"})
+    ' <span class="byline">Reuters · 2024-12-01</span>'
+    >>> _byline_html({"source": "a.txt"})
+    ''
+    """
+    line = byline(record.get("site"), record.get("published"))
+    return f' <span class="byline">{esc(line)}</span>' if line else ""
+
+
 def _cite_link(turn: int, c: dict) -> str:
-    tip = f"“{c['quote']}” — {c.get('title') or c.get('source', '')}"
+    line = byline(c.get("site"), c.get("published"))
+    tip = f"“{c['quote']}” — {c.get('title') or c.get('source', '')}" + (f" ({line})" if line else "")
     return (
         f'<a class="cite" href="#" role="button" data-turn="{turn}" data-n="{c["n"]}" '
         f'data-quote="{esc(tip)}" aria-label="Source {c["n"]}: {esc(c["quote"])}">[{c["n"]}]</a>'
@@ -149,13 +163,19 @@ def render_sources(turn: int | None, answer: dict | None, active: int | None = N
     for source, cites in groups.items():
         items = "".join(
             f'<li><a class="cite{" active" if c["n"] == active else ""}" href="#" data-turn="{turn}" '
-            f'data-n="{c["n"]}"><b>[{c["n"]}]</b> “{esc(c["quote"])}”</a></li>'
+            f'data-n="{c["n"]}"><b>[{c["n"]}]</b> “{esc(c["quote"])}”</a>'
+            + (f' <span class="page">p. {int(c["page"])}</span>' if c.get("page") else "")
+            + "</li>"
             for c in cites
         )
-        title = cites[0].get("title") or source
+        first = cites[0]
+        title = first.get("title") or source
+        about = " · ".join(filter(None, [byline(first.get("site"), first.get("published")), first.get("author")]))
+        link = first.get("url") or ""
         out.append(
             f'<div class="source"><div class="source-title">{esc(title)}</div>'
-            f'<div class="source-file">{esc(source)}</div><ul>{items}</ul></div>'
+            + (f'<div class="byline">{esc(about)}</div>' if about else "")
+            + f'<div class="source-file">{esc(link if _is_web_link(link) else source)}</div><ul>{items}</ul></div>'
         )
     return "\n".join(out)
 
@@ -172,9 +192,13 @@ def render_article(citation: dict, doc: Document | None) -> str:
     'One <mark class="quote" id="qa-quote" data-n="2">&lt;two&gt;</mark> three.</div></div>'
     """
     title = citation.get("title") or citation.get("source", "")
+    about = " · ".join(filter(None, [byline(citation.get("site"), citation.get("published")), citation.get("author")]))
+    page = f" · page {int(citation['page'])}" if citation.get("page") else ""
     head = (
         f'<div class="article-head"><strong>[{citation["n"]}] {esc(title)}</strong>'
-        f'<div class="file">{esc(citation["source"])} · characters {citation["start"]}–{citation["end"]}</div></div>'
+        + (f'<div class="byline">{esc(about)}</div>' if about else "")
+        + f'<div class="file">{esc(citation.get("url") or citation["source"])}{page} · characters '
+        f'{citation["start"]}–{citation["end"]}</div></div>'
     )
     if doc is None:
         return (
@@ -195,15 +219,34 @@ def render_article(citation: dict, doc: Document | None) -> str:
     )
 
 
+def _is_web_link(url: str) -> bool:
+    return url.startswith(("http://", "https://"))
+
+
 EMPTY_ARTICLE = '<div class="empty">Click a citation to read the article it quotes.</div>'
 
 
 # Documents tab -----------------------------------------------------------------
 
 
+def by_date(documents: Iterable[Document]) -> list[Document]:
+    """Newest publication date first; documents without a date after them, by source.
+
+    >>> docs = [Document("a", "/a", "a", "", "s", 1), Document("b", "/b", "b", "", "s", 1, published="2015-03-03"),
+    ...         Document("c", "/c", "c", "", "s", 1, published="2024-12-01")]
+    >>> [d.doc_id for d in by_date(docs)]
+    ['c', 'b', 'a']
+    """
+    docs = sorted(documents, key=lambda d: d.source)
+    return sorted(docs, key=lambda d: d.published or "", reverse=True)
+
+
 def document_rows(documents: Iterable[Document]) -> list[list]:
-    """Rows for the documents table: title, file, passages, when it was indexed."""
-    return [[d.title or d.source, d.source, d.passages, d.indexed_on()] for d in documents]
+    """Rows for the documents table, newest first: title, publisher, date, file, passages, when it was indexed."""
+    return [
+        [d.title or d.source, d.site or "", d.published or "", d.url or d.source, d.passages, d.indexed_on()]
+        for d in by_date(documents)
+    ]
 
 
 def document_choices(documents: Iterable[Document]) -> list[tuple[str, str]]:
