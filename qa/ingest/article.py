@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from qa.ingest.clean import is_glued_duplicate, kept_blocks
+from qa.lexical import MONTHS
 
 _MIN_MAIN_TEXT = 200  # characters; less is a page whose article trafilatura did not find
 
@@ -45,7 +46,8 @@ def html_article(html: str, url: str = "") -> tuple[str, ArticleMeta] | None:
         include_tables=True,
         include_images=False,
         favor_precision=True,
-        deduplicate=True,
+        # No deduplicate=True: trafilatura's cache of paragraphs seen earlier in the process would make a page's
+        # text depend on what was read before it (a page fetched again would lose its own paragraphs).
         date_extraction_params={"original_date": True, "extensive_search": False, "outputformat": "%Y-%m-%d"},
     )
     if found is None or len((found.text or "").strip()) < _MIN_MAIN_TEXT:
@@ -133,27 +135,6 @@ def _is_caption(line: str, lines: list[str]) -> bool:
     return repeated or bool(_AGENCY_CREDIT.search(line) and not line.rstrip().endswith((".", "?", "!", '"', "”")))
 
 
-_MONTHS = {
-    m: i
-    for i, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ],
-        start=1,
-    )
-    for m in names
-}
 _MONTH = r"(?P<month>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 _DATES = [
     re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}}),?\s+(?P<year>(?:19|20)\d\d)\b", re.IGNORECASE),
@@ -200,7 +181,7 @@ def dateline(text: str) -> str:
 
 def _date_of(m: re.Match) -> str:
     groups = m.groupdict()
-    month = int(groups["mon"]) if groups.get("mon") else _MONTHS.get(groups["month"].lower().rstrip("."), 0)
+    month = int(groups["mon"]) if groups.get("mon") else MONTHS.get(groups["month"].lower().rstrip("."), 0)
     try:
         return datetime.date(int(groups["year"]), month, int(groups["day"])).isoformat()
     except ValueError:
