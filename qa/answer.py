@@ -58,6 +58,9 @@ class AnswerSentence:
     supported: bool
     score: float
     reason: str = ""
+    # "AFP, 2015-03-02": the cited articles' publisher and date, from their metadata (see qa/attribution.py);
+    # shown before the sentence, never part of the text the support check reads.
+    attribution: str = ""
 
 
 @dataclass
@@ -127,5 +130,11 @@ def render_sentences(
     '300 crossed.[1][2]'
     >>> render_sentences(s, marker=lambda n: f"<{n}>", text=str.upper)
     '300 CROSSED.<1><2>'
+    >>> render_sentences([AnswerSentence("300 crossed.", [1], True, 1.0, attribution="AFP, 2015-03-02")])
+    'AFP, 2015-03-02: 300 crossed.[1]'
     """
-    return " ".join(text(s.text) + "".join(marker(n) for n in s.citations) for s in sentences if s.supported)
+    return " ".join(
+        text(f"{s.attribution}: " if s.attribution else "") + text(s.text) + "".join(marker(n) for n in s.citations)
+        for s in sentences
+        if s.supported
+    )

@@ -13,7 +13,8 @@ from __future__ import annotations
 import dataclasses
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
 from typing import TYPE_CHECKING
 
 from qa import prompts
@@ -24,6 +25,7 @@ from qa.gates import AFTER_GENERATION, BEFORE_GENERATION, Case, first_refusal
 from qa.generate import Generator, OnText
 from qa.asked import asked_type, supplies
 from qa.question import check_question
+from qa.scope import Scope
 from qa.settings import Settings
 from qa.timing import Stopwatch
 from qa.verify import LexicalChecker, LLMJudge, SupportChecker, verify_sentence
@@ -115,24 +117,32 @@ class Assistant:
         top_k: int | None = None,
         search_question: str | None = None,
         on_evidence: Callable[[Looking], None] | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        sources: Iterable[str] | None = None,
     ) -> Answer:
         """Answer `question` from the indexed documents.
+
+        since, until and sources limit the answer to documents published in that range (YYYY, YYYY-MM or
+        YYYY-MM-DD, inclusive; undated documents are left out of any range) and named by one of `sources`
+        (a document's id, file or link, title or publisher).
 
         on_evidence, if given, receives the retrieved evidence as soon as it is
         ready, before the model is asked. on_text, if given, receives the answer
         text as it streams (the whole text so far, each time it grows). search_question, if given, is used
         for retrieval instead of the question (a follow-up made standalone).
-        Raises BadQuestion for an unusable question and IndexNotBuilt when
-        there is nothing to search.
+        Raises BadQuestion for an unusable question or date, IndexNotBuilt when
+        there is nothing to search and NothingInScope when the limits leave no document.
         """
         clock = Stopwatch(STAGES)
+        scope = Scope.of(since, until, sources)
         question = check_question(question, self.settings.max_question_chars)
         search_question = check_question(search_question or question, self.settings.max_question_chars)
         self.store.require_built()
 
         usage_before = dict(getattr(self.llm, "usage", {}))
         with clock.stage("retrieve"):
-            retrieval = self.retriever.retrieve(search_question, top_k=top_k)
+            retrieval = self.retriever.retrieve(search_question, top_k=top_k, scope=scope or None)
         clock.mark("first_evidence")
         if on_evidence:
             on_evidence(Looking(evidence_records(retrieval.evidence)))

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from qa.answer import Answer, AnswerSentence, Citation, render_sentences
+from qa.attribution import needs_labels, sentence_label
 from qa.errors import QAError
 from qa.split import sentence_spans
 
@@ -209,6 +211,11 @@ def assemble(sentences: Sequence[AnswerSentence], shown: Sequence[Quotable], **f
                 )
             renumbered.append(numbering[n])
         final.append(AnswerSentence(s.text, renumbered, True, s.score, s.reason))
+    if needs_labels(citations):
+        final = [
+            dataclasses.replace(s, attribution=sentence_label([citations[n - 1] for n in s.citations])) if s.supported else s
+            for s in final
+        ]
     return Answer(text=render_sentences(final), sentences=final, citations=citations, abstained=False, **fields)
 
 

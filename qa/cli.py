@@ -227,6 +227,14 @@ def ask(
     json_out: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object (Answer.to_dict()).")] = False,
     top_k: Annotated[int | None, typer.Option(help="Passages to retrieve (QA_TOP_K).")] = None,
     llm: Annotated[str | None, typer.Option(help="'local' or 'hosted' (QA_LLM).")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only articles published on or after this date (YYYY, YYYY-MM or YYYY-MM-DD).")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Only articles published on or before this date.")] = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", help="Only this document or publisher (a file, link, title or site name); repeatable."),
+    ] = None,
     index_dir: IndexDir = None,
     verbose: Verbose = False,
 ) -> None:
@@ -237,12 +245,15 @@ def ask(
         from qa.assistant import Assistant
         from qa.library import Library
         from qa.question import check_question
+        from qa.scope import Scope
 
         check_question(question, settings.max_question_chars)  # fail fast, before loading models
+        limits = {"since": since, "until": until, "sources": source}
+        Scope.of(**limits)
         library = Library(settings)
         library.ensure_index()  # builds from the seeds folder when one is set and the index is empty
         assistant = Assistant(settings, embedder=library.embedder)
-        answer = assistant.ask(question) if json_out else _ask_showing_progress(assistant, question)
+        answer = assistant.ask(question, **limits) if json_out else _ask_showing_progress(assistant, question, limits)
     if json_out:
         typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
     else:
@@ -250,7 +261,7 @@ def ask(
         typer.echo(f"({answer.model}; {answer.timings['total_ms'] / 1000:.1f} s)", err=True)
 
 
-def _ask_showing_progress(assistant, question: str):
+def _ask_showing_progress(assistant, question: str, limits: dict | None = None):
     """Answer, showing on stderr the evidence being read and then the draft as it is written.
 
     stdout gets only the final, checked answer, so it can be piped; stderr
@@ -262,7 +273,7 @@ def _ask_showing_progress(assistant, question: str):
     live = sys.stderr.isatty()
     shown = 0
     answer = None
-    for item in assistant.stream(question):
+    for item in assistant.stream(question, **(limits or {})):
         if isinstance(item, Answer):
             answer = item
         elif not live:

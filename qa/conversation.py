@@ -107,14 +107,16 @@ class Conversation:
         """The question trimmed, or BadQuestion saying what is wrong with it."""
         return check_question(question, self.assistants.settings.max_question_chars)
 
-    def ask(self, question: str, *, llm: str | None = None, top_k: int | None = None) -> Answer:
-        """Answer the next question of the conversation."""
+    def ask(self, question: str, *, llm: str | None = None, top_k: int | None = None, **limits) -> Answer:
+        """Answer the next question of the conversation; `limits` are `Assistant.ask`'s since, until and sources."""
         answer = None
-        for item in self.stream(question, llm=llm, top_k=top_k):
+        for item in self.stream(question, llm=llm, top_k=top_k, **limits):
             answer = item
         return answer
 
-    def stream(self, question: str, *, llm: str | None = None, top_k: int | None = None) -> Iterator[str | Looking | Answer]:
+    def stream(
+        self, question: str, *, llm: str | None = None, top_k: int | None = None, **limits
+    ) -> Iterator[str | Looking | Answer]:
         """Add a turn and yield its evidence (`Looking`), its growing answer text, then its Answer.
 
         The first item is "" as soon as the turn is added (before any model
@@ -128,7 +130,7 @@ class Conversation:
         try:
             assistant = self.assistants.get(llm)
             search = standalone_question(assistant.llm, question, history)
-            for item in assistant.stream(question, top_k=top_k, search_question=search):
+            for item in assistant.stream(question, top_k=top_k, search_question=search, **limits):
                 if isinstance(item, Answer):
                     turn.answer = item
                 yield item

@@ -51,3 +51,9 @@ class StoreUnavailable(QAError):
 
 class IngestError(QAError):
     """A document could not be ingested."""
+
+
+class NothingInScope(QAError):
+    """No indexed document is inside the dates and sources a question was limited to."""
+
+    exit_code = 2

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from itertools import groupby
 from typing import TYPE_CHECKING
 
+from qa.attribution import label, needs_labels
 from qa.citations import partial_answer_text
 from qa.prompts import Prompt
 
@@ -55,9 +57,22 @@ def answer_schema(n_evidence: int) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class Group:
+    """Evidence sentences of one article, in a row; `label` names its publisher and date when articles differ."""
+
+    label: str
+    evidence: list
+
+
 def build_messages(prompt: Prompt, question: str, evidence: Sequence[Evidence]) -> list[dict[str, str]]:
-    """System and user messages; evidence grouped by document, blank line between groups."""
-    groups = [list(g) for _, g in groupby(evidence, key=lambda e: e.doc_id)]
+    """System and user messages; evidence grouped by document, blank line between groups.
+
+    When the evidence comes from articles of different publishers or dates, each group opens with
+    "From AFP, 2015-03-02:" so the model can tell a 2015 figure from a 2024 one.
+    """
+    labelled = needs_labels(evidence)
+    groups = [Group(label(g[0]) if labelled else "", g) for g in (list(g) for _, g in groupby(evidence, key=lambda e: e.doc_id))]
     return [
         {"role": "system", "content": prompt.render("system")},
         {"role": "user", "content": prompt.render("user", groups=groups, question=question)},

@@ -113,3 +113,27 @@ def name_keys(text: str) -> set[str]:
 def has_negation(text: str) -> bool:
     lowered = text.lower().replace("’", "'")
     return any(w in NEGATIONS for w in words(lowered)) or "n't" in lowered
+
+
+# Month names and abbreviations -> month number.
+MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for m in names
+}

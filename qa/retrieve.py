@@ -24,8 +24,10 @@ import numpy as np
 from qa.documents import Passage
 from qa.embed import Embedder
 from qa.lexical import content_stems, numbers, stemmer, words
+from qa.errors import NothingInScope
 from qa.question import expected_kind, matches_kind, premise_numbers
 from qa.quotes import asks_about_speech, attribution_for
+from qa.scope import Scope
 from qa.settings import Settings
 from qa.store import Store
 
@@ -60,6 +62,14 @@ class Evidence:
     @property
     def title(self) -> str:
         return self.passage.title
+
+    @property
+    def site(self) -> str | None:
+        return self.passage.site
+
+    @property
+    def published(self) -> str | None:
+        return self.passage.published
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,7 @@ class LexicalIndex:
         self._revision = None
         self._df: Counter[str] = Counter()
         self.numbers: set[str] = set()  # every number any passage states, normalised
+        self._last_mask: tuple = (None, None)
         self._lock = threading.Lock()
 
     def refresh(self, store: Store) -> None:
@@ -173,7 +184,15 @@ class LexicalIndex:
         n = len(self._ids)
         return {t: math.log(1 + (n + 1) / (1 + self._df.get(t, 0))) for t in stems}
 
-    def search(self, query: str, k: int) -> list[tuple[Passage, float]]:
+    def _mask(self, doc_ids: frozenset[str]) -> np.ndarray:
+        """1 for each passage of `doc_ids`, 0 for the rest; the last one kept, as a scope is asked about repeatedly."""
+        if self._last_mask[0] != (doc_ids, self._revision):
+            mask = np.array([doc_of(i) in doc_ids for i in self._ids], dtype=np.float32)
+            self._last_mask = ((doc_ids, self._revision), mask)
+        return self._last_mask[1]
+
+    def search(self, query: str, k: int, doc_ids: frozenset[str] | None = None) -> list[tuple[Passage, float]]:
+        """The `k` best passages for `query` by BM25; with `doc_ids`, only passages of those documents."""
         import bm25s
 
         if self._retriever is None or not self._ids:
@@ -181,8 +200,13 @@ class LexicalIndex:
         tokens = bm25s.tokenize([query], stopwords="en", stemmer=stemmer(), show_progress=False)
         if not tokens.vocab:
             return []
+        mask = None
+        if doc_ids is not None:
+            mask = self._mask(doc_ids)
+            if not mask.any():
+                return []
         k = min(k, len(self._ids))
-        docs, scores = self._retriever.retrieve(tokens, k=k, show_progress=False)
+        docs, scores = self._retriever.retrieve(tokens, k=k, show_progress=False, weight_mask=mask)
         hits = [(self._ids[i], float(s)) for i, s in zip(docs[0], scores[0]) if s > 0]
         found = {p.passage_id: p for p in self._store.passages_by_id([i for i, _ in hits])} if hits else {}
         return [(found[i], score) for i, score in hits if i in found]
@@ -196,6 +220,7 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.lexical = LexicalIndex(lexical_cache_dir(settings, store))
+        self._scoped: dict[tuple, frozenset[str]] = {}
 
     def unknown_numbers(self, question: str, refresh: bool = True) -> set[str]:
         """Numbers the question takes as given that no indexed document mentions.
@@ -207,17 +232,36 @@ class Retriever:
             self.lexical.refresh(self.store)
         return self.lexical.unknown_numbers(question)
 
-    def retrieve(self, question: str, top_k: int | None = None) -> Retrieval:
+    def retrieve(self, question: str, top_k: int | None = None, scope: Scope | None = None) -> Retrieval:
+        """The passages and evidence sentences for `question`; with a `scope`, only from the documents it admits.
+
+        Raises NothingInScope when the scope admits no indexed document.
+        """
         top_k = top_k or self.settings.top_k
         self.lexical.refresh(self.store)
+        allowed = self.doc_ids_in(scope) if scope else None
         q_vec = self.embedder.encode([question])[0]
-        dense = self.store.search(q_vec, top_k * 3)
-        sparse = self.lexical.search(question, top_k * 3)
+        dense = self.store.search(q_vec, top_k * 3, doc_ids=allowed)
+        sparse = self.lexical.search(question, top_k * 3, doc_ids=allowed)
         by_id = {p.passage_id: p for p, _ in dense + sparse}
         fused = rrf([[p.passage_id for p, _ in dense], [p.passage_id for p, _ in sparse]])[:top_k]
         passages = [(by_id[pid], score) for pid, score in fused]
         evidence, best = self._select_sentences(question, q_vec, [p for p, _ in passages])
         return Retrieval(passages=passages, evidence=evidence, best_similarity=best)
+
+    def doc_ids_in(self, scope: Scope) -> frozenset[str]:
+        """The documents `scope` admits, worked out once per index revision."""
+        key = (self.store.revision(), scope)
+        if key not in self._scoped:
+            if len(self._scoped) > 64:
+                self._scoped.clear()
+            self._scoped[key] = frozenset(scope.doc_ids(self.store.documents()))
+        if not self._scoped[key]:
+            raise NothingInScope(
+                f"No indexed document is {scope.describe()}. Widen the dates or choose other sources "
+                "(`qa docs` lists each document's publisher and date)."
+            )
+        return self._scoped[key]
 
     def _select_sentences(self, question: str, q_vec: np.ndarray, passages: list[Passage]) -> tuple[list[Evidence], float]:
         candidates: list[tuple[Passage, int, int, str]] = []
@@ -268,6 +312,15 @@ class Retriever:
             alone.append(rows)
             context.append(summed / np.maximum(np.linalg.norm(summed, axis=1, keepdims=True), 1e-12))
         return np.vstack(alone), np.vstack(context)
+
+
+def doc_of(passage_id: str) -> str:
+    """The document a passage id belongs to (see `passage_id_for`).
+
+    >>> doc_of("news/a.txt-1f2e:0003:9b56d519")
+    'news/a.txt-1f2e'
+    """
+    return passage_id.rsplit(":", 2)[0]
 
 
 def with_attribution(chosen: list[int], candidates: list[tuple[Passage, int, int, str]]) -> list[tuple[int, int, int]]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Collection
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -211,14 +212,16 @@ class Store:
         found = {i: _passage(i, m, d) for i, m, d in zip(got["ids"], got["metadatas"], got["documents"])}
         return [found[i] for i in ids if i in found]
 
-    def search(self, vector: np.ndarray, k: int) -> list[tuple[Passage, float]]:
-        """Nearest passages by cosine similarity, best first."""
+    def search(self, vector: np.ndarray, k: int, doc_ids: Collection[str] | None = None) -> list[tuple[Passage, float]]:
+        """Nearest passages by cosine similarity, best first; with `doc_ids`, only passages of those documents."""
         n = min(k, self.count())
-        if n == 0:
+        if n == 0 or (doc_ids is not None and not doc_ids):
             return []
+        where = {"doc_id": {"$in": sorted(doc_ids)}} if doc_ids is not None else None
         got = self._passages.query(
             query_embeddings=[vector.tolist()],
             n_results=n,
+            where=where,
             include=["metadatas", "documents", "distances"],
         )
         return [

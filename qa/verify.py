@@ -25,6 +25,7 @@ hosted judge) can replace the default.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -37,6 +38,7 @@ import numpy as np
 
 from qa import prompts
 from qa.answer import AnswerSentence
+from qa.attribution import strip_attribution
 from qa.citations import Draft
 from qa.errors import LLMUnavailable
 from qa.lexical import NEGATIONS, content_stems, has_negation, names, numbers, stem, words
@@ -245,6 +247,9 @@ def verify_sentence(checker: SupportChecker, draft: Draft, evidence: Sequence[Ev
     """
     by_n = {e.n: e for e in evidence}
     cites = list(draft.cites)
+    # A leading "In 2015, AFP reported that" naming the cited articles' own date and publisher is shown
+    # from their metadata instead (qa/attribution.py); anything else in it stays and is checked.
+    draft = dataclasses.replace(draft, text=strip_attribution(draft.text, [by_n[n] for n in cites]))
     verdict = checker.check(draft.text, [by_n[n].text for n in cites], question) if cites else None
     reason = ""
     if verdict is None or not verdict.supported:

@@ -168,3 +168,38 @@ def test_cli_ingests_a_feed_url_given_as_a_string(settings, tmp_path):
     docs = subprocess.run([QA, "docs", "--json"], capture_output=True, text=True, env=env, timeout=120)
     published = sorted(d["published"] for d in json.loads(docs.stdout))
     assert published == ["2024-12-01", "2024-12-03"]
+
+
+def _two_reports(library) -> str:
+    """A 2015 and a 2024 report of the same crossing, from two publishers; returns the server's base URL."""
+    routes = {
+        "/afp": (200, HTML, article("Fighters cross into Syria", "About 300 Iraqi fighters crossed into Syria late on "
+                                    "Sunday, two Iraqi security sources said. They travelled in buses to Damascus.",
+                                    "2015-03-02", "Sam Reed").replace(b"Valley News", b"AFP")),
+        "/reuters": (200, HTML, article("Thousands of fighters in Syria", "Around 7,000 Iraqi fighters have crossed "
+                                        "into Syria since the spring, officials said on Monday. Most of them are in "
+                                        "Damascus.", "2024-12-01", "Ana Cruz").replace(b"Valley News", b"Reuters")),
+    }
+    with page_server(routes) as base:
+        for path in routes:
+            library.ingest_link(f"{base}{path}")
+    return base
+
+
+def test_retrieval_keeps_to_the_dates_and_sources_asked_for(library):
+    from qa.errors import NothingInScope
+    from qa.retrieve import Retriever
+    from qa.scope import Scope
+
+    _two_reports(library)
+    retriever = Retriever(library.settings, library.store, library.embedder)
+    question = "How many Iraqi fighters crossed into Syria?"
+    everything = retriever.retrieve(question)
+    assert {e.site for e in everything.evidence} == {"AFP", "Reuters"}
+    for scope, site in [(Scope.of("2024"), "Reuters"), (Scope.of(until="2015-12-31"), "AFP"),
+                        (Scope.of(sources=["afp"]), "AFP"), (Scope.of("2010", "2030", ["Reuters"]), "Reuters")]:
+        found = retriever.retrieve(question, scope=scope)
+        assert found.evidence and {e.site for e in found.evidence} == {site}, scope
+        assert {p.site for p, _ in found.passages} == {site}
+    with pytest.raises(NothingInScope, match="No indexed document is published from 2030-01-01"):
+        retriever.retrieve(question, scope=Scope.of("2030"))

@@ -63,9 +63,9 @@ class MemoryStore:
         found = {p.passage_id: p for p in self.passages}
         return [found[i] for i in ids if i in found]
 
-    def search(self, vector, k):
+    def search(self, vector, k, doc_ids=None):
         scores = self.vectors @ vector
-        order = np.argsort(-scores)[:k]
+        order = [i for i in np.argsort(-scores) if doc_ids is None or self.passages[i].doc_id in doc_ids][:k]
         return [(self.passages[i], float(scores[i])) for i in order]
 
 

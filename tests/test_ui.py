@@ -591,3 +591,79 @@ def test_browser_sources_panel_settings_remove_and_reindex(scripted_app, browser
     browser.find_element(By.XPATH, "//button[contains(., 'Re-index everything')]").click()
     _wait(browser, 120).until(EC.text_to_be_present_in_element((By.TAG_NAME, "body"), "Re-indexed 2 documents (1 new"))
     assert doomed.doc_id in {d.doc_id for d in library.documents()}
+
+
+@pytest.fixture
+def dated_app(embedder, tmp_path):
+    """The app over an empty index that takes links (loopback allowed), with a scripted LLM, and a loopback
+    server holding a 2015 AFP report and a 2024 Reuters one."""
+    from qa.assistant import Assistant
+    from qa.library import Library
+    from qa.settings import Settings
+    from tests.servers import page_server
+    from tests.test_links import HTML, article
+
+    settings = Settings(index_dir=tmp_path / "index", model_dir=ROOT / "models", allow_private_urls=True)
+    both = {"sentences": [
+        {"evidence": [1], "text": "About 300 Iraqi fighters crossed into Syria late on Sunday."},
+        {"evidence": [2], "text": "Around 7,000 Iraqi fighters have crossed into Syria since the spring."},
+    ]}  # fmt: skip
+    later = {"sentences": [{"evidence": [1], "text": "Around 7,000 Iraqi fighters have crossed into Syria since the spring."}]}
+    llm = ScriptedLLM(answers=[json.dumps(both), json.dumps(later)], rewrites=[])
+    routes = {
+        "/afp": (200, HTML, article("Fighters cross into Syria", "About 300 Iraqi fighters crossed into Syria late on "
+                                    "Sunday, two Iraqi security sources said.", "2015-03-02").replace(b"Valley News", b"AFP")),
+        "/reuters": (200, HTML, article("Thousands of fighters in Syria", "Around 7,000 Iraqi fighters have crossed into "
+                                        "Syria since the spring, officials said.", "2024-12-01").replace(b"Valley News", b"Reuters")),
+    }  # fmt: skip
+    library = Library(settings, embedder=embedder)
+    with page_server(routes) as base:
+        library.ingest_link(f"{base}/afp")  # the index exists before the app opens; the second page comes through the UI
+        assistant = Assistant(settings, llm=llm, embedder=embedder, store=library.store)
+        demo, url = serve(assistant, library)
+        yield url, base, library
+        demo.close()
+
+
+@pytest.mark.browser
+@pytest.mark.integration
+def test_browser_shows_who_published_what_when_and_limits_by_date(dated_app, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+
+    url, base, library = dated_app
+    browser.get(url)
+    _wait(browser).until(EC.element_to_be_clickable((By.XPATH, "//button[@role='tab'][contains(., 'Documents')]"))).click()
+    link = _wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#qa-link textarea, #qa-link input")))
+    link.send_keys(f"{base}/reuters")
+    browser.find_element(By.ID, "qa-link-add").click()
+    _wait(browser, 120).until(EC.text_to_be_present_in_element((By.TAG_NAME, "body"), "Indexed 1 documents"))
+    _wait(browser).until(EC.text_to_be_present_in_element((By.ID, "qa-documents"), "Reuters"))
+    rows = browser.find_element(By.ID, "qa-documents").text
+    assert rows.index("Reuters") < rows.index("AFP")  # newest first
+    assert "2024-12-01" in rows and "2015-03-02" in rows
+
+    browser.find_element(By.XPATH, "//button[@role='tab'][contains(., 'Chat')]").click()
+    _ask(browser, "How many Iraqi fighters crossed into Syria?")
+    _wait(browser, 120).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#qa-chat a.cite")))
+    answer = browser.find_element(By.ID, "turn-0").text
+    assert "AFP, 2015-03-02: About 300 Iraqi fighters" in answer
+    assert "Reuters, 2024-12-01: Around 7,000 Iraqi fighters" in answer
+    sources = browser.find_element(By.ID, "qa-sources").text
+    assert "AFP · 2015-03-02" in sources and "Reuters · 2024-12-01" in sources
+
+    browser.find_element(By.XPATH, "//button[contains(., 'Limit to dates or sources')]").click()
+    since = _wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#qa-since textarea, #qa-since input")))
+    since.send_keys("2030")
+    _ask(browser, "How many Iraqi fighters crossed into Syria?")
+    _wait(browser).until(EC.text_to_be_present_in_element((By.TAG_NAME, "body"), "No indexed document is published from 2030-01-01"))
+    assert "Traceback" not in browser.find_element(By.TAG_NAME, "body").text
+
+    since.clear()
+    since.send_keys("2024")
+    _ask(browser, "How many Iraqi fighters crossed into Syria?")
+    _wait(browser, 120).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#qa-chat a.cite[data-turn='2']")))
+    latest = browser.find_element(By.ID, "turn-2").text  # turn 1 is the refused one, shown with its message
+    assert "7,000" in latest and "300" not in latest
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert browser.save_screenshot(str(ARTIFACTS / "chat-dates.png"))

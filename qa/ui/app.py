@@ -23,6 +23,7 @@ from qa.assistant import Assistant
 from qa.conversation import LLM_CHOICES, Assistants, Conversation, Turn
 from qa.errors import QAError
 from qa.library import Library
+from qa.scope import Scope
 from qa.settings import Settings
 from qa.ui import assets
 from qa.ui import render
@@ -70,10 +71,12 @@ def build_app(assistants: Assistants, library: Library) -> "gr.Blocks":
 
     # Chat ---------------------------------------------------------------------
 
-    def respond(question: str, turns: list[dict], llm: str, top_k: float):
+    def respond(question: str, turns: list[dict], llm: str, top_k: float, since: str, until: str, only: list[str] | None):
         chat = conversation(turns)
+        limits = {"since": since or None, "until": until or None, "sources": only or None}
         try:
             chat.check(question)
+            Scope.of(**limits)
         except QAError as exc:
             gr.Warning(str(exc))
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -81,7 +84,7 @@ def build_app(assistants: Assistants, library: Library) -> "gr.Blocks":
         shown: list[dict] = []
         looking: list[dict] = []
         try:
-            for i, item in enumerate(chat.stream(question, llm=llm, top_k=int(top_k))):
+            for i, item in enumerate(chat.stream(question, llm=llm, top_k=int(top_k), **limits)):
                 if isinstance(item, Looking):
                     looking = item.evidence
                 shown = [t.to_dict() for t in chat.turns]
@@ -130,34 +133,54 @@ def build_app(assistants: Assistants, library: Library) -> "gr.Blocks":
 
     def document_views():
         docs = library.documents()
-        return gr.update(value=render.document_rows(docs)), gr.update(choices=render.document_choices(docs), value=None)
+        return (
+            gr.update(value=render.document_rows(docs)),
+            gr.update(choices=render.document_choices(docs), value=None),
+            gr.update(choices=render.source_choices(docs)),
+        )
 
     def refresh():
         try:
             return document_views()
         except Exception as exc:
             gr.Warning(fail(exc))
-            return gr.skip(), gr.skip()
+            return gr.skip(), gr.skip(), gr.skip()
+
+    def add_link(url: str, progress=gr.Progress()):
+        url = (url or "").strip()
+        if not url:
+            gr.Warning("Paste the address of a web page or a feed (https://...).")
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        try:
+            report = library.ingest_link(url, progress=_progress(progress))
+            views = document_views()
+        except Exception as exc:
+            gr.Warning(fail(exc))
+            return _status("", [fail(exc)]), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        problems = [f"{source}: {reason}" for source, reason in report.skipped]
+        for p in problems:
+            gr.Warning(p)
+        return _status(f"Indexed {report.summary()}.", problems), *views, ""
 
     def upload(files: list[str] | None, progress=gr.Progress()):
         if not files:
             gr.Warning(f"Choose one or more files first ({', '.join(upload_types())}).")
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         try:
             result = library.upload([(Path(f), Path(f).name) for f in files], progress=_progress(progress))
-            table, choices = document_views()
+            views = document_views()
         except Exception as exc:
             gr.Warning(fail(exc))
-            return _status("", [fail(exc)]), gr.skip(), gr.skip(), None
+            return _status("", [fail(exc)]), gr.skip(), gr.skip(), gr.skip(), None
         message = f"Indexed {result.report.summary()}." if result.report else ""
         for p in result.problems:
             gr.Warning(p)
-        return _status(message, result.problems), table, choices, None
+        return _status(message, result.problems), *views, None
 
     def remove(doc_id: str | None):
         if not doc_id:
             gr.Warning("Choose a document to remove.")
-            return gr.skip(), gr.skip(), gr.skip()
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         try:
             if library.document(doc_id) is None:
                 return "That document is already gone.", *document_views()
@@ -166,7 +189,7 @@ def build_app(assistants: Assistants, library: Library) -> "gr.Blocks":
             return f"Removed {removal.document.source}.{note}", *document_views()
         except Exception as exc:
             gr.Warning(fail(exc))
-            return gr.skip(), gr.skip(), gr.skip()
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
 
     def reindex(progress=gr.Progress()):
         try:
@@ -177,14 +200,19 @@ def build_app(assistants: Assistants, library: Library) -> "gr.Blocks":
             return _status(f"Re-indexed {report.summary()}.", problems), *document_views()
         except Exception as exc:
             gr.Warning(fail(exc))
-            return fail(exc), gr.skip(), gr.skip()
+            return fail(exc), gr.skip(), gr.skip(), gr.skip()
 
     # API ----------------------------------------------------------------------
 
-    def ask(question: str) -> dict:
-        """Answer a question from the indexed documents; the same JSON as `qa ask --json`."""
+    def ask(question: str, since: str = "", until: str = "", sources: list[str] | None = None) -> dict:
+        """Answer a question from the indexed documents; the same JSON as `qa ask --json`.
+
+        since and until (YYYY, YYYY-MM or YYYY-MM-DD) and sources (documents' ids or files, or publishers)
+        limit the articles it answers from.
+        """
         try:
-            return Conversation(assistants).ask(question).to_dict()
+            limits = {"since": since or None, "until": until or None, "sources": sources or None}
+            return Conversation(assistants).ask(question, **limits).to_dict()
         except Exception as exc:
             raise gr.Error(fail(exc)) from None
 
@@ -231,6 +259,17 @@ def build_app(assistants: Assistants, library: Library) -> "gr.Blocks":
                         )
                         top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages to retrieve (top-k)")
                         model = gr.Markdown(assistants.describe())
+                    with gr.Accordion("Limit to dates or sources", open=False):
+                        with gr.Row():
+                            since = gr.Textbox(label="Published from", placeholder="YYYY, YYYY-MM or YYYY-MM-DD", elem_id="qa-since")
+                            until = gr.Textbox(label="Published until", placeholder="YYYY, YYYY-MM or YYYY-MM-DD", elem_id="qa-until")
+                        only = gr.Dropdown(
+                            label="Only from these publishers or documents (empty: all)",
+                            choices=[],
+                            multiselect=True,
+                            elem_id="qa-only",
+                        )
+                        gr.Markdown("Articles without a known date are left out when a date is set.")
                     clear_button = gr.Button("New conversation", size="sm")
                 with gr.Column(scale=2):
                     sources = gr.HTML(
@@ -259,23 +298,35 @@ def build_app(assistants: Assistants, library: Library) -> "gr.Blocks":
             with gr.Row():
                 upload_button = gr.Button("Upload and index", variant="primary")
                 reindex_button = gr.Button("Re-index everything")
+            with gr.Row():
+                link = gr.Textbox(
+                    label="Add a link: a news page or an RSS/Atom feed",
+                    placeholder="https://...",
+                    scale=5,
+                    elem_id="qa-link",
+                )
+                link_button = gr.Button("Fetch and index", scale=1, elem_id="qa-link-add")
             status = gr.Markdown()
-            table = gr.Dataframe(headers=["Title", "Publisher", "Published", "File or link", "Passages", "Indexed"], interactive=False, wrap=True)
+            table = gr.Dataframe(headers=["Title", "Publisher", "Published", "File or link", "Passages", "Indexed"], interactive=False, wrap=True, elem_id="qa-documents")
             with gr.Row():
                 doomed = gr.Dropdown(label="Document to remove", choices=[], scale=4, elem_id="qa-remove-choice")
                 remove_button = gr.Button("Remove", variant="stop", scale=1)
 
         chat_outputs = [chat, question, turns, sources]
-        question.submit(respond, [question, turns, llm, top_k], chat_outputs, **model_work)
-        ask_button.click(respond, [question, turns, llm, top_k], chat_outputs, **model_work)
+        ask_inputs = [question, turns, llm, top_k, since, until, only]
+        question.submit(respond, ask_inputs, chat_outputs, **model_work)
+        ask_button.click(respond, ask_inputs, chat_outputs, **model_work)
         chat.click(open_citation, [turns], [sources, viewer], **private)
         sources.click(open_citation, [turns], [sources, viewer], **private)
         clear_button.click(clear, None, [chat, turns, sources, viewer], **private)
         llm.change(choose_llm, [llm], [llm, model], **private)
-        upload_button.click(upload, [files], [status, table, doomed, files], **model_work)
-        remove_button.click(remove, [doomed], [status, table, doomed], **model_work)
-        reindex_button.click(reindex, None, [status, table, doomed], **model_work)
-        demo.load(refresh, None, [table, doomed], **private)
+        views = [table, doomed, only]
+        upload_button.click(upload, [files], [status, *views, files], **model_work)
+        link_button.click(add_link, [link], [status, *views, link], **model_work)
+        link.submit(add_link, [link], [status, *views, link], **model_work)
+        remove_button.click(remove, [doomed], [status, *views], **model_work)
+        reindex_button.click(reindex, None, [status, *views], **model_work)
+        demo.load(refresh, None, views, **private)
         gr.api(ask, api_name="ask", concurrency_limit=1, concurrency_id=MODEL_SLOT)
 
     demo.queue(default_concurrency_limit=4)

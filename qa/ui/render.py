@@ -252,3 +252,20 @@ def document_rows(documents: Iterable[Document]) -> list[list]:
 def document_choices(documents: Iterable[Document]) -> list[tuple[str, str]]:
     """(label, doc_id) pairs for the remove dropdown."""
     return [(f"{d.title or d.source} — {d.source}", d.doc_id) for d in documents]
+
+
+def source_choices(documents: Iterable[Document]) -> list[tuple[str, str]]:
+    """(label, value) pairs for the "Only from" filter: each publisher, then each document, newest first.
+
+    A value is what `Scope` matches: a publisher's name or a document's id.
+
+    >>> docs = [Document("a", "/a", "a.txt", "Floods", "s", 1, site="Reuters", published="2024-12-01"),
+    ...         Document("b", "/b", "b.txt", "", "s", 1)]
+    >>> source_choices(docs)
+    [('Publisher: Reuters', 'Reuters'), ('Floods — Reuters · 2024-12-01', 'a'), ('b.txt', 'b')]
+    """
+    docs = by_date(documents)
+    publishers = sorted({d.site for d in docs if d.site}, key=str.casefold)
+    return [(f"Publisher: {p}", p) for p in publishers] + [
+        (" — ".join(filter(None, [d.title or d.source, d.byline()])), d.doc_id) for d in docs if not d.duplicate_of
+    ]
