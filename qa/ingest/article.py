@@ -143,9 +143,11 @@ _DATES = [
 ]
 # Where a dateline or a "Published" line stands: the start of the text, before the story proper.
 _DATELINE_CHARS = 200
+# A dateline opens with a place in capitals ("LONDON,", "NEW YORK (Reuters) -") or a "Published:" word; a
+# sentence that opens with a capitalised name ("Born in Luton, ...") is not one.
 _DATELINE_CUE = re.compile(
-    r"^(?:[A-Z][A-Z .'-]{2,40},|(?:published|posted|updated|date)\b|(?:mon|tues|wednes|thurs|fri|satur|sun)day\b)",
-    re.IGNORECASE,
+    r"^(?:[A-Z][A-Z.'-]+(?: [A-Z][A-Z.'-]+){0,3}(?:,| \(| -| \u2013| \u2014)|"
+    r"(?i:published|posted|updated|date)\b|(?i:mon|tues|wednes|thurs|fri|satur|sun)day\b)"
 )
 
 
@@ -162,8 +164,12 @@ def dateline(text: str) -> str:
     '2024-12-01'
     >>> dateline("The war began in March 2011 and on 3 March 2015 it spread.")
     ''
+    >>> dateline("Arthur Hailey\\n\\nBorn in Luton, Bedfordshire, on 5 April 1920, Hailey was the only child.")
+    ''
+    >>> dateline("Stars pay tribute\\n\\nVeteran star Ossie Davis, an activist, died on 4 February 2005. Friends gathered.")
+    ''
     """
-    for start, end in _all_lines(text[: _DATELINE_CHARS * 4])[:3]:
+    for start, end in _all_lines(text)[:3]:
         line = text[start:end]
         head = line[:_DATELINE_CHARS]
         for pattern in _DATES:
