@@ -52,24 +52,92 @@ def html_article(html: str, url: str = "") -> tuple[str, ArticleMeta] | None:
     )
     if found is None or len((found.text or "").strip()) < _MIN_MAIN_TEXT:
         return None
-    paragraphs = [line.strip() for line in found.text.splitlines() if line.strip()]
+    paragraphs = without_trailing_promos([line.strip() for line in found.text.splitlines() if line.strip()])
+    site = (found.sitename or found.hostname or "").strip()
     meta = ArticleMeta(
-        title=(found.title or "").strip(),
+        title=headline(html, site) or (found.title or "").strip(),
         author=_clean_author(found.author or ""),
-        site=(found.sitename or found.hostname or "").strip(),
+        site=site,
         published=_iso_date(found.date or ""),
         url=(found.url or url or "").strip(),
     )
     return "\n\n".join(paragraphs), meta
 
 
+def headline(html: str, site: str = "") -> str:
+    """The page's displayed headline: its first <h1> of three words or more that is not the site's name.
+
+    Pages' og:title often differs from what readers see ("Opinion | ...", a rewording for search engines);
+    trafilatura prefers it, so the visible headline is looked for first.
+
+    >>> headline("<html><body><h1>BBC News</h1><h1>Sweden drops rape investigation</h1></body></html>", "BBC News")
+    'Sweden drops rape investigation'
+    >>> headline("<html><body><h1> </h1><p>Text</p></body></html>")
+    ''
+    """
+    import lxml.html
+
+    try:
+        tree = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return ""
+    for h1 in tree.iter("h1"):
+        text = " ".join(h1.text_content().split())
+        if len(text.split()) >= 3 and len(text) <= 300 and text.casefold() != site.casefold():
+            return text
+    return ""
+
+
+# Job titles and agency names that trafilatura leaves in a byline ("Tom Gillespie News reporter",
+# "Phil Helsel is a reporter", "DANICA KIRKA; JILL LAWLESS Associated Press").
+_ROLE_WORDS = set(
+    "news reporter reporters correspondent correspondents editor editors writer writers staff senior chief "
+    "political economics business sports foreign diplomatic producer contributor columnist associated press "
+    "reuters afp bbc cnn".split()
+)
+
+
 def _clean_author(author: str) -> str:
-    """trafilatura joins several authors with "; "; shown as a list a reader would write.
+    """trafilatura's author field as a reader would write it: names joined by ", ", job titles and agencies off.
 
     >>> _clean_author("Jane Doe; John Roe")
     'Jane Doe, John Roe'
+    >>> _clean_author("Tom Gillespie News reporter"), _clean_author("Phil Helsel is a reporter")
+    ('Tom Gillespie', 'Phil Helsel')
+    >>> _clean_author("DANICA KIRKA; JILL LAWLESS Associated Press")
+    'DANICA KIRKA, JILL LAWLESS'
     """
-    return ", ".join(a.strip() for a in author.split(";") if a.strip())
+    names = []
+    for name in author.split(";"):
+        name = re.split(r"\s+(?:is|was)\s+(?:a|an|the)\s+", name.strip(), maxsplit=1)[0]
+        words = name.split()
+        while len(words) > 1 and words[-1].casefold().strip(",.") in _ROLE_WORDS:
+            words.pop()
+        if words and words[-1].casefold() not in _ROLE_WORDS:
+            names.append(" ".join(words))
+    return ", ".join(names)
+
+
+_PROMO = re.compile(
+    r"^(?:follow|like|sign up|subscribe|get|download|join)\b.{0,200}\b(?:facebook|twitter|instagram|newsletter|"
+    r"podcast|app|whatsapp|telegram)\b|\bletters to the editor\b|\ball rights reserved\b|^copyright\b|^\u00a9",
+    re.IGNORECASE,
+)
+
+
+def without_trailing_promos(paragraphs: list[str]) -> list[str]:
+    """The article's paragraphs without the run of promotions at its end (follow us, newsletters, letters to
+    the editor, copyright lines) that main-text extraction sometimes keeps; nothing inside the story is touched.
+
+    >>> without_trailing_promos(["The vote failed.", "Follow us on Twitter and Facebook.", "© 2019 The Paper"])
+    ['The vote failed.']
+    >>> without_trailing_promos(["Follow the money, he said, and the vote failed.", "It was close."])
+    ['Follow the money, he said, and the vote failed.', 'It was close.']
+    """
+    end = len(paragraphs)
+    while end > 1 and _PROMO.search(paragraphs[end - 1]) and len(paragraphs[end - 1]) < 400:
+        end -= 1
+    return paragraphs[:end]
 
 
 def _iso_date(value: str) -> str:
