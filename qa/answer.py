@@ -120,10 +120,11 @@ def render_sentences(
     sentences: Sequence[AnswerSentence],
     marker: Callable[[int], str] = lambda n: f"[{n}]",
     text: Callable[[str], str] = str,
+    label: Callable[[str], str] | None = None,
 ) -> str:
     """The supported sentences, each followed by its citation markers: the one way an answer is written out.
 
-    `marker` and `text` change the form (HTML links and escaping in the UI).
+    `marker`, `text` and `label` (a sentence's article label) change the form (HTML links and escaping in the UI).
 
     >>> s = [AnswerSentence("300 crossed.", [1, 2], True, 1.0), AnswerSentence("Purple.", [], False, 0.0)]
     >>> render_sentences(s)
@@ -133,8 +134,9 @@ def render_sentences(
     >>> render_sentences([AnswerSentence("300 crossed.", [1], True, 1.0, attribution="AFP, 2015-03-02")])
     'AFP, 2015-03-02: 300 crossed.[1]'
     """
+    label = label or (lambda attribution: text(f"{attribution}: "))
     return " ".join(
-        text(f"{s.attribution}: " if s.attribution else "") + text(s.text) + "".join(marker(n) for n in s.citations)
+        (label(s.attribution) if s.attribution else "") + text(s.text) + "".join(marker(n) for n in s.citations)
         for s in sentences
         if s.supported
     )

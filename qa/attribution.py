@@ -1,8 +1,10 @@
 """Which article, from when, says what: attributions taken from document metadata, never from the model.
 
 When an answer cites more than one article and they differ in publisher or
-date, each sentence is shown after its articles' publisher and date ("AFP,
-2015-03-02: ..."), so a 2015 report and a 2024 one are not read as one fact.
+date, or state different figures (300 fighters in one, 7,000 in the other),
+each sentence is shown after its articles' publisher and date ("AFP,
+2015-03-02: ...", or the title when the article does not say), so a 2015
+report and a 2024 one are not read as one fact.
 The assembler writes that label from the stored metadata, outside the sentence
 the support check reads. A model that writes its own "In 2015, AFP reported
 that ..." has the phrase taken off before the check when, and only when,
@@ -58,6 +60,23 @@ def needs_labels(cited: Sequence[Dated]) -> bool:
     docs = {c.doc_id: (getattr(c, "site", None), getattr(c, "published", None)) for c in cited}
     known = {meta for meta in docs.values() if any(meta)}
     return len(docs) > 1 and len(set(docs.values())) > 1 and bool(known)
+
+
+def different_figures(sentences: Sequence[tuple[str, set[str]]]) -> bool:
+    """True when sentences citing different articles state different numbers: (text, cited doc ids) pairs.
+
+    >>> different_figures([("About 300 crossed.", {"afp"}), ("Around 7,000 arrived.", {"reuters"})])
+    True
+    >>> different_figures([("About 300 crossed.", {"afp"}), ("They came from Iraq.", {"reuters"})])
+    False
+    >>> different_figures([("300 crossed.", {"afp"}), ("300 crossed at night.", {"reuters"})])
+    False
+    """
+    by_doc: dict[str, set[str]] = {}
+    for text, docs in sentences:
+        if len(docs) == 1 and (found := numbers(text)):
+            by_doc.setdefault(next(iter(docs)), set()).update(found)
+    return len(by_doc) > 1 and len({frozenset(v) for v in by_doc.values()}) > 1
 
 
 def sentence_label(cited: Sequence[Dated]) -> str:

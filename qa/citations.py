@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from qa.answer import Answer, AnswerSentence, Citation, render_sentences
-from qa.attribution import needs_labels, sentence_label
+from qa.attribution import different_figures, needs_labels, sentence_label
 from qa.errors import QAError
 from qa.split import sentence_spans
 
@@ -211,7 +211,8 @@ def assemble(sentences: Sequence[AnswerSentence], shown: Sequence[Quotable], **f
                 )
             renumbered.append(numbering[n])
         final.append(AnswerSentence(s.text, renumbered, True, s.score, s.reason))
-    if needs_labels(citations):
+    docs_of = [(s.text, {citations[n - 1].doc_id for n in s.citations}) for s in final if s.supported]
+    if needs_labels(citations) or different_figures(docs_of):
         final = [
             dataclasses.replace(s, attribution=sentence_label([citations[n - 1] for n in s.citations])) if s.supported else s
             for s in final

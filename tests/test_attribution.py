@@ -95,3 +95,16 @@ def test_the_support_check_ignores_a_true_attribution_and_rejects_an_invented_on
     assert not wrong.supported and "2019" in wrong.reason
     other = verify_sentence(checker, Draft("According to Reuters, about 300 fighters crossed into Syria.", (1,)), [AFP], "q")
     assert not other.supported and "Reuters" in other.reason
+
+
+def test_articles_that_state_different_figures_are_labelled_even_without_metadata():
+    a = evidence(1, "a", "At least 300 fighters crossed late on Sunday.", title="Iraq sent hundreds of fighters to Syria")
+    b = evidence(2, "b", "Around 7,000 fighters have arrived to defend Damascus.", title="Thousands of fighters in Syria")
+    sentences = [AnswerSentence("At least 300 fighters crossed.", [1], True, 1.0),
+                 AnswerSentence("Around 7,000 fighters have arrived.", [2], True, 1.0)]  # fmt: skip
+    answer = assemble(sentences, [a, b], question="q", model="m", timings={})
+    assert answer.text == ("“Iraq sent hundreds of fighters to Syria”: At least 300 fighters crossed.[1] "
+                           "“Thousands of fighters in Syria”: Around 7,000 fighters have arrived.[2]")  # fmt: skip
+    same = assemble([sentences[0], AnswerSentence("They crossed on a dirt road.", [2], True, 1.0)], [a, b],
+                    question="q", model="m", timings={})  # fmt: skip
+    assert same.text == "At least 300 fighters crossed.[1] They crossed on a dirt road.[2]"

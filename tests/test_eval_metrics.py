@@ -253,3 +253,29 @@ def test_exactness_is_also_checked_against_the_file_on_disk():
     assert "not the file's text" in drift.inexact[-1]
     assert m.summarise([same, drift], 6)["citation_exactness_disk"] == 0.5
     assert m.summarise([m.score_answer(Q300, a, TEXTS, subset_check_stems, k=6)], 6)["citation_exactness_disk"] is None
+
+
+def test_a_question_whose_articles_disagree_needs_each_sentence_attributed():
+    from qa.answer import Answer, AnswerSentence, Citation
+    from qa.eval.metrics import score_answer
+    from qa.eval.questions import parse_question
+
+    q = parse_question({"id": "t", "question": "What figures do they give?", "answerable": True,
+                        "expected": ["300", "7,000"], "attributed": True})  # fmt: skip
+    texts = {"a.txt": "At least 300 fighters crossed.", "b.txt": "Around 7,000 fighters arrived."}
+    cites = [Citation(1, "a:0:x", "a", "a.txt", "A", 0, 30, texts["a.txt"]),
+             Citation(2, "b:0:y", "b", "b.txt", "B", 0, 30, texts["b.txt"])]  # fmt: skip
+
+    def answer(attribution: str) -> Answer:
+        sentences = [AnswerSentence("At least 300 fighters crossed.", [1], True, 1.0, attribution=attribution),
+                     AnswerSentence("Around 7,000 fighters arrived.", [2], True, 1.0, attribution=attribution)]  # fmt: skip
+        text = " ".join(f"{attribution + ': ' if attribution else ''}{s.text}[{s.citations[0]}]" for s in sentences)
+        return Answer(question=q.question, text=text, sentences=sentences, citations=cites, abstained=False,
+                      model="m", timings={})  # fmt: skip
+
+    def check(claim, evidence, question=""):
+        return True
+
+    assert score_answer(q, answer("“A”"), texts, check, k=6).correct
+    unlabelled = score_answer(q, answer(""), texts, check, k=6)
+    assert not unlabelled.correct and unlabelled.missing == ["which article says what"]

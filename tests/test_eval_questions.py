@@ -85,7 +85,7 @@ def test_question_set_covers_the_kinds_and_the_dev_set():
     for d in dev:
         assert by_id[d.id].question == d.question and by_id[d.id].expected == d.expected
     kinds = {q.extra.get("kind") for q in questions}
-    assert {"fact", "number", "date", "multi", "false_premise", "unanswerable"} <= kinds
+    assert {"fact", "number", "date", "multi", "false_premise", "unanswerable", "disagreement"} <= kinds
     multi = [q for q in questions if q.extra.get("kind") == "multi"]
     assert all(len({e.source for e in q.evidence}) == 2 for q in multi), "multi questions need both articles"
 

@@ -203,3 +203,27 @@ def test_retrieval_keeps_to_the_dates_and_sources_asked_for(library):
         assert {p.site for p, _ in found.passages} == {site}
     with pytest.raises(NothingInScope, match="No indexed document is published from 2030-01-01"):
         retriever.retrieve(question, scope=Scope.of("2030"))
+
+
+def test_the_real_model_answers_from_dated_reports_saying_which_says_what(library, assistant):
+    from qa.assistant import Assistant
+
+    _two_reports(library)
+    dated = Assistant(library.settings, llm=assistant.llm, embedder=library.embedder, store=library.store)
+    question = "How many Iraqi fighters crossed into Syria?"
+    answer = dated.ask(question)
+    assert not answer.abstained, answer.abstain_reason
+    texts = library.store.texts([c.doc_id for c in answer.citations])
+    metadata = {d.doc_id: (d.site, d.published) for d in library.documents()}
+    for c in answer.citations:
+        assert texts[c.doc_id][c.start : c.end] == c.quote
+        assert (c.site, c.published) == metadata[c.doc_id]  # the citation carries its article's own metadata
+    labels = {"AFP": "AFP, 2015-03-02", "Reuters": "Reuters, 2024-12-01"}
+    cited_sites = {c.site for c in answer.citations}
+    for s in answer.sentences:
+        if s.supported and len(cited_sites) > 1:  # both articles cited: each sentence says whose it is
+            assert s.attribution in {labels[answer.citation(n).site] for n in s.citations}, answer.text
+    assert all(s.attribution == "" for s in answer.sentences) or len(cited_sites) > 1
+    only_2024 = dated.ask(question, since="2024")
+    assert not only_2024.abstained and "7,000" in only_2024.text, only_2024.text
+    assert {c.site for c in only_2024.citations} == {"Reuters"}

@@ -293,6 +293,10 @@ def score_answer(
     missing = [] if not question.answerable else (
         list(question.expected) if answer.abstained else missing_expected(answer.text, question.expected)
     )
+    if question.answerable and not answer.abstained and question.extra.get("attributed"):
+        # A question whose articles disagree: each sentence must say which article (and when) states it.
+        if not presented or not all(s.attribution for s in presented):
+            missing.append("which article says what")
     correct = answer.abstained if not question.answerable else (not answer.abstained and not missing)
     score = QuestionScore(
         id=question.id,

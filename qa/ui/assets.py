@@ -41,6 +41,7 @@ text-align: left;
 .empty { color: var(--body-text-color-subdued); padding: 1em 0; }
 .turn { margin: 0 0 1.2em 0; }
 .q { font-weight: 600; margin-bottom: .35em; }
+.label { font-variant: small-caps; color: var(--body-text-color-subdued); font-weight: 600; }
 .who { color: var(--body-text-color-subdued); font-weight: 400; margin-right: .4em; }
 .a { border-left: 3px solid var(--color-accent); padding: .4em .8em; border-radius: 4px; background: var(--background-fill-secondary); }
 .a.streaming { border-left-color: var(--border-color-primary); color: var(--body-text-color-subdued); }

@@ -122,7 +122,12 @@ def render_answer(turn: int, answer: dict) -> str:
         )
     by_n = {c["n"]: c for c in answer.get("citations", [])}
     sentences = [AnswerSentence(**s) for s in answer.get("sentences", [])]
-    text = render_sentences(sentences, marker=lambda n: _cite_link(turn, by_n[n]) if n in by_n else "", text=esc)
+    text = render_sentences(
+        sentences,
+        marker=lambda n: _cite_link(turn, by_n[n]) if n in by_n else "",
+        text=esc,
+        label=lambda attribution: f'<span class="label">{esc(attribution)}:</span> ',
+    )
     return f'<div class="a answered"><p class="answer-text">{text}</p>\n{removed}\n{meta}</div>'
 
 
