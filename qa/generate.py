@@ -75,7 +75,7 @@ def build_messages(prompt: Prompt, question: str, evidence: Sequence[Evidence]) 
     groups = [Group(label(g[0]) if labelled else "", g) for g in (list(g) for _, g in groupby(evidence, key=lambda e: e.doc_id))]
     return [
         {"role": "system", "content": prompt.render("system")},
-        {"role": "user", "content": prompt.render("user", groups=groups, question=question)},
+        {"role": "user", "content": prompt.render("user", groups=groups, question=question, labelled=labelled)},
     ]
 
 

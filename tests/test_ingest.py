@@ -228,3 +228,20 @@ def test_duplicates_are_recorded_not_embedded_and_the_smallest_path_answers(tmp_
     assert by_name["reworded.txt"].duplicate_of == ""
     assert by_name["story.txt"].duplicate_of == by_name["reworded.txt"].doc_id
     assert {p.doc_id for p in store.all_passages()} == {by_name["reworded.txt"].doc_id, by_name["other.txt"].doc_id}
+
+
+@pytest.mark.parametrize("mode", ["text", "sentences"])
+def test_passage_vectors_are_the_text_embedded_or_the_mean_of_the_sentences(tmp_path, embedder, mode):
+    import numpy as np
+
+    from qa.ingest.ingestor import passage_vectors_from
+
+    settings = Settings(index_dir=tmp_path / "index", passage_vectors=mode)
+    store = Store(settings.index_dir, settings.collection, embedder.name)
+    (tmp_path / "a.txt").write_text("Floods hit the valley.\n\nThe river rose overnight. Homes were flooded.\n", encoding="utf-8")
+    Ingestor(settings, store, embedder).ingest([tmp_path / "a.txt"])
+    (passage,) = store.all_passages()
+    got = store._passages.get(ids=[passage.passage_id], include=["embeddings"])["embeddings"][0]
+    sentences = embedder.encode([text for _, _, text in passage.sentence_texts()])
+    expected = embedder.encode([passage.text])[0] if mode == "text" else passage_vectors_from(sentences, [len(sentences)])[0]
+    assert float(np.dot(got, expected)) > 0.9999

@@ -296,7 +296,10 @@ class Ingestor:
             return
         passages = [p for _, ps, _ in pending for p in ps]
         sentence_vectors = self.embedder.encode([text for p in passages for _, _, text in p.sentence_texts()])
-        passage_vectors = passage_vectors_from(sentence_vectors, [len(p.sentences) for p in passages])
+        if self.settings.passage_vectors == "sentences":
+            passage_vectors = passage_vectors_from(sentence_vectors, [len(p.sentences) for p in passages])
+        else:
+            passage_vectors = self.embedder.encode([p.text for p in passages])
         items, at_p, at_s = [], 0, 0
         for doc, ps, _ in pending:
             n_s = sum(len(p.sentences) for p in ps)
