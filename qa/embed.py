@@ -92,3 +92,26 @@ class Embedder:
             show_progress_bar=False,
         )
         return vectors.astype(np.float32, copy=False)
+
+    def encode_in_context(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """(one vector per text, per text one vector per character span of it).
+
+        With onnxruntime both come from one pass: a span's vector pools the
+        text's own token vectors inside it, so a sentence is read in its
+        passage (see `OnnxMiniLM.encode_with_spans`). Spans the model's window
+        cut off, and every span with the torch backend, are embedded on their
+        own.
+        """
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32), []
+        model = self._load()
+        if self.backend == "onnx":
+            vectors, pooled = model.encode_with_spans(list(texts), [list(s) for s in spans], self.batch_size)
+        else:
+            vectors, pooled = self.encode(texts), [[None] * len(s) for s in spans]
+        alone = [(t, k) for t, row in enumerate(pooled) for k, v in enumerate(row) if v is None]
+        for (t, k), v in zip(alone, self.encode([texts[t][slice(*spans[t][k])] for t, k in alone])):
+            pooled[t][k] = v
+        return vectors, [np.asarray(row, dtype=np.float32).reshape(len(row), self.dimensions) for row in pooled]

@@ -110,13 +110,24 @@ class OnnxMiniLM:
         self.session = onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
 
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
-        """L2-normalised mean-pooled vectors, one row per text, in order.
+        """L2-normalised mean-pooled vectors, one row per text, in order."""
+        return self.encode_with_spans(texts, [[] for _ in texts], batch_size)[0]
 
-        Texts are batched by length so little time goes on padding.
+    def encode_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int
+    ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        """Each text's vector and, from the same pass, a vector for each of its character spans.
+
+        A span's vector is the mean of the text's token vectors inside it
+        ("late chunking"): a sentence read in its passage, so "They crossed
+        at night" carries who "they" are, at no extra cost. A span past the
+        model's 256-token window gets None. Texts are batched by length so
+        little time goes on padding.
         """
         encodings = self.tokenizer.encode_batch(texts)
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids), reverse=True)
         out = np.zeros((len(texts), 384), dtype=np.float32)
+        span_vectors: list[list[np.ndarray | None]] = [[] for _ in texts]
         for at in range(0, len(order), batch_size):
             rows = order[at : at + batch_size]
             width = len(encodings[rows[0]].ids)
@@ -130,5 +141,24 @@ class OnnxMiniLM:
             hidden = self.session.run(None, feed)[0]
             mask = feed["attention_mask"][..., None].astype(np.float32)
             pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
-            out[rows] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        return out
+            out[rows] = _normalised(pooled)
+            for r, i in enumerate(rows):
+                if spans[i]:
+                    span_vectors[i] = _pooled_spans(hidden[r], encodings[i], spans[i])
+        return out, span_vectors
+
+
+def _normalised(rows: np.ndarray) -> np.ndarray:
+    return rows / np.maximum(np.linalg.norm(rows, axis=-1, keepdims=True), 1e-12)
+
+
+def _pooled_spans(hidden: np.ndarray, encoding, spans: list[tuple[int, int]]) -> list[np.ndarray | None]:
+    """Mean of the token vectors whose characters lie inside each span, normalised; None for a span with none."""
+    offsets = np.asarray(encoding.offsets).reshape(-1, 2)
+    real = ~np.asarray(encoding.special_tokens_mask, dtype=bool) & (offsets[:, 1] > offsets[:, 0])
+    tokens = hidden[: len(offsets)]
+    found: list[np.ndarray | None] = []
+    for start, end in spans:
+        inside = real & (offsets[:, 0] >= start) & (offsets[:, 1] <= end)
+        found.append(_normalised(tokens[inside].mean(axis=0)) if inside.any() else None)
+    return found

@@ -298,14 +298,17 @@ class Retriever:
         in May." names its subject only in "Grain ships crowded Tartus." The
         in-context vector is the normalised sum of a sentence's and its
         predecessor's stored vectors, so nothing is embedded at question time.
-        A passage stored without sentence vectors is embedded here.
+        (The stored vectors are themselves pooled from the passage's tokens at
+        ingest, see `Embedder.encode_in_context`.) A passage stored without
+        sentence vectors is embedded here.
         """
         stored = self.store.sentence_vectors(passages)
         alone, context = [], []
         for p in passages:
             rows = stored.get(p.passage_id)
             if rows is None:
-                rows = self.embedder.encode([text for _, _, text in p.sentence_texts()])
+                spans = [(s - p.start, e - p.start) for s, e in p.sentences]
+                rows = self.embedder.encode_in_context([p.text], [spans])[1][0]
             previous = np.vstack([rows[:1], rows[:-1]])
             summed = rows + previous
             summed[0] = rows[0]

@@ -77,11 +77,6 @@ class Settings(BaseSettings):
         default=False,
         description="Let links point to loopback, private and link-local addresses (off: no server-side request forgery).",
     )
-    passage_vectors: Literal["text", "sentences"] = Field(
-        default="text",
-        description="A passage's vector: its text embedded (best retrieval), or the mean of its sentences' vectors "
-        "(about twice as fast to ingest, slightly worse ranking).",
-    )
     embedding_backend: Literal["onnx", "torch"] = Field(
         default="onnx", description="How the embedding model runs: onnxruntime (faster) or torch; same vectors."
     )

@@ -230,18 +230,37 @@ def test_duplicates_are_recorded_not_embedded_and_the_smallest_path_answers(tmp_
     assert {p.doc_id for p in store.all_passages()} == {by_name["reworded.txt"].doc_id, by_name["other.txt"].doc_id}
 
 
-@pytest.mark.parametrize("mode", ["text", "sentences"])
-def test_passage_vectors_are_the_text_embedded_or_the_mean_of_the_sentences(tmp_path, embedder, mode):
+def test_one_pass_gives_the_passage_vector_and_its_sentences_read_in_context(tmp_path, embedder):
     import numpy as np
 
-    from qa.ingest.ingestor import passage_vectors_from
-
-    settings = Settings(index_dir=tmp_path / "index", passage_vectors=mode)
+    settings = Settings(index_dir=tmp_path / "index")
     store = Store(settings.index_dir, settings.collection, embedder.name)
-    (tmp_path / "a.txt").write_text("Floods hit the valley.\n\nThe river rose overnight. Homes were flooded.\n", encoding="utf-8")
+    text = ("Grain ships crowded the port of Tartus. At least 40 of them docked in May.\n\n"
+            "The harbour master resigned on Friday. Officials gave no reason.\n")  # fmt: skip
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
     Ingestor(settings, store, embedder).ingest([tmp_path / "a.txt"])
     (passage,) = store.all_passages()
-    got = store._passages.get(ids=[passage.passage_id], include=["embeddings"])["embeddings"][0]
-    sentences = embedder.encode([text for _, _, text in passage.sentence_texts()])
-    expected = embedder.encode([passage.text])[0] if mode == "text" else passage_vectors_from(sentences, [len(sentences)])[0]
-    assert float(np.dot(got, expected)) > 0.9999
+    stored = store._passages.get(ids=[passage.passage_id], include=["embeddings"])["embeddings"][0]
+    assert float(np.dot(stored, embedder.encode([passage.text])[0])) > 0.9999  # the passage's text, embedded
+    in_passage = store.sentence_vectors([passage])[passage.passage_id]
+    alone = embedder.encode([t for _, _, t in passage.sentence_texts()])
+    assert in_passage.shape == alone.shape == (4, embedder.dimensions)
+    # Read in its passage, a sentence's vector leans towards the passage's subject but keeps its own meaning ...
+    own = np.einsum("ij,ij->i", in_passage, alone)
+    assert own.mean() > 0.6 and own.min() > 0.3, own.round(2)
+    # ... and the one that leans on its neighbour ("40 of them") now carries "grain ships" with it.
+    ships = embedder.encode(["How many grain ships docked?"])[0]
+    assert float(in_passage[1] @ ships) > float(alone[1] @ ships)
+
+
+def test_a_span_vector_pools_only_the_tokens_inside_it():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from qa.embed_onnx import _pooled_spans
+
+    hidden = np.array([[9, 9], [1, 0], [3, 0], [0, 2], [9, 9]], dtype=np.float32)  # [CLS] a b c [SEP]
+    enc = SimpleNamespace(offsets=[(0, 0), (0, 3), (4, 7), (9, 12), (0, 0)], special_tokens_mask=[1, 0, 0, 0, 1])
+    first, second, outside = _pooled_spans(hidden, enc, [(0, 7), (9, 12), (20, 30)])
+    assert np.allclose(first, [1, 0]) and np.allclose(second, [0, 1]) and outside is None

@@ -158,12 +158,15 @@ def test_cli_ingests_a_feed_url_given_as_a_string(settings, tmp_path):
         ]))
         env = {**os.environ, "QA_INDEX_DIR": str(tmp_path / "ix"), "QA_MODEL_DIR": str(settings.model_dir),
                "QA_ALLOW_PRIVATE_URLS": "true"}
-        done = subprocess.run([QA, "ingest", f"{base}/feed.xml", "--json"],
+        page = subprocess.run([QA, "ingest", f"{base}/one"], capture_output=True, text=True, env=env, timeout=300)
+        done = subprocess.run([QA, "ingest", f"{base}/feed.xml", "--max-items", "20", "--json"],
                               capture_output=True, text=True, env=env, timeout=300)
         refused = subprocess.run([QA, "ingest", f"{base}/feed.xml"], capture_output=True,
                                  text=True, env={**env, "QA_ALLOW_PRIVATE_URLS": "false"}, timeout=300)
+    assert page.returncode == 0 and "1 new" in page.stdout, page.stderr
     assert done.returncode == 0, done.stderr
-    assert len(json.loads(done.stdout)["added"]) == 2
+    reported = json.loads(done.stdout)
+    assert reported["unchanged"] == [f"{base}/one"] and len(reported["added"]) == 1  # the page came in by itself first
     assert refused.returncode != 0 and "QA_ALLOW_PRIVATE_URLS" in refused.stderr and "Traceback" not in refused.stderr
     docs = subprocess.run([QA, "docs", "--json"], capture_output=True, text=True, env=env, timeout=120)
     published = sorted(d["published"] for d in json.loads(docs.stdout))
@@ -227,3 +230,21 @@ def test_the_real_model_answers_from_dated_reports_saying_which_says_what(librar
     only_2024 = dated.ask(question, since="2024")
     assert not only_2024.abstained and "7,000" in only_2024.text, only_2024.text
     assert {c.site for c in only_2024.citations} == {"Reuters"}
+
+
+def test_cli_ask_keeps_to_the_dates_and_sources_given(library, tmp_path):
+    env = {**os.environ, "QA_INDEX_DIR": str(library.settings.index_dir), "QA_MODEL_DIR": str(library.settings.model_dir),
+           "QA_LLM_TIMEOUT_S": "600"}  # fmt: skip
+    _two_reports(library)
+    question = "How many Iraqi fighters crossed into Syria?"
+    asked = subprocess.run([QA, "ask", "--since", "2024", "--until", "2024-12", "--source", "Reuters", "--json", question],
+                           capture_output=True, text=True, env=env, timeout=600)  # fmt: skip
+    assert asked.returncode == 0, asked.stderr
+    answer = json.loads(asked.stdout)
+    assert answer["citations"] and {c["site"] for c in answer["citations"]} == {"Reuters"}
+    assert {c["published"] for c in answer["citations"]} == {"2024-12-01"}
+    plain = subprocess.run([QA, "ask", "--source", "AFP", question], capture_output=True, text=True, env=env, timeout=600)
+    assert plain.returncode == 0 and "AFP · 2015-03-02" in plain.stdout, plain.stdout + plain.stderr
+    for args, message in [(["--since", "someday"], "is not a date"), (["--since", "2030"], "No indexed document is published")]:
+        bad = subprocess.run([QA, "ask", *args, question], capture_output=True, text=True, env=env, timeout=600)
+        assert bad.returncode == 2 and message in bad.stderr and "Traceback" not in bad.stderr, bad.stderr

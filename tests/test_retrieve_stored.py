@@ -20,6 +20,10 @@ class CountingEmbedder:
         self.texts += len(texts)
         return self.inner.encode(texts)
 
+    def encode_in_context(self, texts, spans):
+        self.texts += len(texts)
+        return self.inner.encode_in_context(texts, spans)
+
 
 def test_a_question_embeds_only_itself_and_scores_sentences_with_their_stored_vectors(library, embedder):
     counting = CountingEmbedder(embedder)
@@ -28,9 +32,10 @@ def test_a_question_embeds_only_itself_and_scores_sentences_with_their_stored_ve
     assert counting.texts == 1
     assert any("300" in e.text for e in result.evidence[:3])
 
-    # The stored vectors are the sentences' own embeddings, as embedding them now gives.
+    # The stored vectors are the sentences read in their passage, as embedding the passage now gives.
     passage = result.evidence[0].passage
     stored = library.store.sentence_vectors([passage])[passage.passage_id]
-    fresh = embedder.encode([text for _, _, text in passage.sentence_texts()])
+    spans = [(s - passage.start, e - passage.start) for s, e in passage.sentences]
+    fresh = embedder.encode_in_context([passage.text], [spans])[1][0]
     assert stored.shape == fresh.shape
     assert np.allclose(stored, fresh, atol=1e-4)

@@ -92,22 +92,6 @@ class IngestReport:
         }
 
 
-def passage_vectors_from(sentence_vectors: np.ndarray, counts: list[int]) -> np.ndarray:
-    """One L2-normalised row per passage: the mean of its `counts[i]` consecutive sentence rows.
-
-    >>> passage_vectors_from(np.array([[1.0, 0.0], [0.0, 1.0], [3.0, 4.0]], dtype=np.float32), [2, 1]).round(3)
-    array([[0.707, 0.707],
-           [0.6  , 0.8  ]], dtype=float32)
-    """
-    out = np.zeros((len(counts), sentence_vectors.shape[1]), dtype=np.float32)
-    at = 0
-    for i, n in enumerate(counts):
-        mean = sentence_vectors[at : at + n].mean(axis=0) if n else out[i]
-        out[i] = mean / (np.linalg.norm(mean) or 1.0)
-        at += n
-    return out
-
-
 def _is_under(path: str, roots: list[Path]) -> bool:
     p = Path(path)
     return any(p == r or r in p.parents for r in roots)
@@ -295,11 +279,10 @@ class Ingestor:
         if not pending:
             return
         passages = [p for _, ps, _ in pending for p in ps]
-        sentence_vectors = self.embedder.encode([text for p in passages for _, _, text in p.sentence_texts()])
-        if self.settings.passage_vectors == "sentences":
-            passage_vectors = passage_vectors_from(sentence_vectors, [len(p.sentences) for p in passages])
-        else:
-            passage_vectors = self.embedder.encode([p.text for p in passages])
+        # One pass over the passages gives their vectors and, pooled from the same tokens, their sentences'.
+        spans = [[(s - p.start, e - p.start) for s, e in p.sentences] for p in passages]
+        passage_vectors, per_passage = self.embedder.encode_in_context([p.text for p in passages], spans)
+        sentence_vectors = np.vstack(per_passage) if per_passage else np.zeros((0, self.embedder.dimensions), np.float32)
         items, at_p, at_s = [], 0, 0
         for doc, ps, _ in pending:
             n_s = sum(len(p.sentences) for p in ps)
