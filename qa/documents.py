@@ -37,6 +37,7 @@ class Document:
     author: str | None = None
     site: str | None = None
     url: str | None = None
+    planted: int = 0  # sentences that give orders to a model reading them, never used as evidence (qa.injection)
 
     def byline(self) -> str:
         """Publisher and date as a reader expects them beside a quote.
@@ -45,6 +46,16 @@ class Document:
         'Reuters · 2024-12-01'
         """
         return byline(self.site, self.published)
+
+    def planted_note(self) -> str:
+        """ " (⚠ N sentences addressed to an AI model, not used)" when the document holds some, else "".
+
+        >>> Document("a", "/a", "a.txt", "", "s", 1, planted=2).planted_note()
+        ' (⚠ 2 sentences addressed to an AI model, not used)'
+        """
+        if not self.planted:
+            return ""
+        return f" (⚠ {self.planted} sentence{'s' if self.planted > 1 else ''} addressed to an AI model, not used)"
 
     def indexed_on(self) -> str:
         """When the document was indexed, as YYYY-MM-DD HH:MM local time ("" when unrecorded).

@@ -31,6 +31,16 @@ class IndexVersionMismatch(QAError):
     exit_code = 2
 
 
+class IndexDamaged(QAError):
+    """The index folder holds files that cannot be read as a qa index: damaged, or made by something else."""
+
+    exit_code = 2
+
+
+class IndexBusy(QAError):
+    """Another process kept changing the index for longer than this one would wait."""
+
+
 class DocumentNotFound(QAError):
     """No indexed document matches what the user named."""
 
@@ -57,3 +67,12 @@ class NothingInScope(QAError):
     """No indexed document is inside the dates and sources a question was limited to."""
 
     exit_code = 2
+
+
+class ModelBusy(QAError):
+    """The model is taken: too many questions are waiting for it, or this one waited past its deadline.
+
+    Every message begins with `PREFIX`, so a client can tell "try again later" from a real failure.
+    """
+
+    PREFIX = "The assistant is busy"

@@ -70,6 +70,16 @@ class Settings(BaseSettings):
     passage_chars: int = Field(default=700, ge=100, le=8000)
     max_file_mb: float = Field(default=50.0, gt=0)
     embed_batch_size: int = Field(default=16, ge=1, description="Texts per embedding batch (16 measured fastest).")
+    ingest_batch_passages: int = Field(
+        default=1024,
+        ge=1,
+        description="Passages embedded and written to the index in one go; an interrupted ingest keeps the batches it wrote.",
+    )
+    index_lock_timeout_s: float = Field(
+        default=600.0,
+        ge=0,
+        description="Seconds a change to the index waits while another process changes it, then gives up (0: at once).",
+    )
     fetch_timeout_s: float = Field(default=20.0, gt=0, description="Seconds to wait for a web page or feed.")
     fetch_max_mb: float = Field(default=10.0, gt=0, description="Largest web page or feed fetched, in MB.")
     feed_max_items: int = Field(default=50, ge=1, description="Entries read from one feed (qa ingest --max-items).")
@@ -121,6 +131,18 @@ class Settings(BaseSettings):
     # Chat UI.
     examples: list[str] = Field(
         default_factory=list, description="Example questions offered in the chat (default: generic ones)."
+    )
+
+    # Many users at once: chat and /ask API questions take turns at the model in one line.
+    queue_size: int = Field(
+        default=20,
+        ge=0,
+        description="Questions that may wait for the model behind the one it is answering; one more is told it is busy.",
+    )
+    queue_timeout_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="Longest a question waits for its turn at the model before the user is told to try again.",
     )
 
     @field_validator("chroma_url", "hosted_base_url", "hosted_model", mode="before")
