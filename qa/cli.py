@@ -167,7 +167,7 @@ def docs(index_dir: IndexDir = None, json_out: JsonOut = False, verbose: Verbose
         site = f" — {d.site}" if d.site else ""
         typer.echo(
             f"{d.doc_id:16}  {d.passages:>8}  {d.published or '-':10}  {d.title or '(untitled)'}{site} — "
-            f"{d.url or d.source}{copy}"
+            f"{d.url or d.source}{copy}{d.planted_note()}"
         )
     copies = sum(bool(d.duplicate_of) for d in documents)
     typer.echo(
@@ -397,6 +397,13 @@ def eval_(
         list[Path] | None,
         typer.Option(help="Folders to index into an index of their own (reused when unchanged) and ask; repeatable."),
     ] = None,
+    attacks: Annotated[
+        Path | None,
+        typer.Option(
+            help="Planted-instruction attacks (e.g. tests/data/attacks.jsonl): each is planted in its article of "
+            "--corpus and its question asked of the clean and the attacked copy; reports the attack success rate."
+        ),
+    ] = None,
     verbose: Verbose = False,
 ) -> None:
     """Run the citation-checking harness over a question set and write reports.
@@ -407,7 +414,7 @@ def eval_(
     """
     _setup_logging(verbose)
     settings = _settings()
-    if questions is None and not checker_only:
+    if questions is None and not checker_only and attacks is None:
         typer.echo("Error: pass --questions FILE (one JSON question per line; `make eval` uses tests/data/questions.jsonl).", err=True)
         raise typer.Exit(2)
     with _user_errors():
@@ -427,6 +434,7 @@ def eval_(
             grader=grader,
             retrieval_only=retrieval_only,
             corpus=corpus,
+            attacks=attacks,
         )
     raise typer.Exit(code)
 
@@ -439,9 +447,28 @@ def bench(
     json_out: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
     save: Annotated[Path | None, typer.Option(help="Also write the figures to this JSON file.")] = None,
     compare: Annotated[Path | None, typer.Option(help="A saved run (--save) to print each figure beside.")] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Instead: N clients ask N different questions at once through the app's /ask API; count answers, "
+            "busy refusals, errors and cross-talk, with p50/p95 wait and total time.",
+        ),
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(help="With --concurrency: a running app on this machine (http://127.0.0.1:PORT/); default: start one here."),
+    ] = None,
+    deadline: Annotated[
+        float, typer.Option(min=1, help="With --concurrency: seconds after which unanswered clients are counted as unfinished.")
+    ] = 600.0,
     verbose: Verbose = False,
 ) -> None:
-    """Time ingestion and answers on this machine; print p50/p95 per stage, tokens and the machine."""
+    """Time ingestion and answers on this machine; print p50/p95 per stage, tokens and the machine.
+
+    With --concurrency N, time N users asking at once instead (see qa/bench_concurrent.py).
+    """
     _setup_logging(verbose)
     settings = _settings()
     if questions is None:
@@ -449,9 +476,22 @@ def bench(
         raise typer.Exit(2)
     with _user_errors():
         from qa import bench as bench_module
+        from qa import bench_concurrent
+        from qa.errors import QAError
 
         baseline = _read_saved_bench(compare) if compare else None
-        results = bench_module.run(settings, questions, list(corpus or []), limit)
+        if concurrency is None:
+            if url:
+                raise QAError("--url names the app that --concurrency N drives; give both.")
+            results = bench_module.run(settings, questions, list(corpus or []), limit)
+        else:
+            if limit is not None:
+                raise QAError("--limit does not go with --concurrency N, which asks the first N different questions.")
+            from qa.ui.background import serve_in_background
+
+            bench_module = bench_concurrent  # its render() and compare() read these figures
+            serve = None if url else (lambda: serve_in_background(settings, list(corpus or [])))
+            results = bench_module.run(settings, questions, concurrency, deadline, url=url, serve=serve)
     if save:
         save.write_text(json.dumps(results, indent=1), encoding="utf-8")
     typer.echo(json.dumps(results) if json_out else bench_module.render(results))

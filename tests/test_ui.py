@@ -320,13 +320,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(assistant, library):
+def serve(assistant, library, **launch):
     from qa.conversation import Assistants
     from qa.ui.app import build_app
 
     port = free_port()
     demo = build_app(Assistants(assistant), library)
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True, **launch)
     return demo, f"http://127.0.0.1:{port}/"
 
 
@@ -407,6 +407,40 @@ def test_ask_api_reports_a_bad_question_as_a_message(app_url):
 
     with pytest.raises(Exception, match="question is empty"):
         Client(app_url, verbose=False).predict("   ", api_name="/ask")
+
+
+@pytest.mark.integration
+def test_uploads_over_the_size_limit_are_refused_by_the_server_and_by_the_library(embedder, tmp_path):
+    """The app, launched as `launch` launches it, refuses a file over QA_MAX_FILE_MB before storing it
+    (HTTP 413, saying why); the library refuses one that reaches it another way."""
+    import httpx
+
+    from qa.assistant import Assistant
+    from qa.library import Library
+    from qa.settings import Settings
+    from qa.ui.app import upload_limit
+
+    settings = Settings(index_dir=tmp_path / "index", model_dir=ROOT / "models", seeds_dir=None, max_file_mb=0.05)
+    library = Library(settings, embedder=embedder)
+    assistant = Assistant(settings, llm=ScriptedLLM([], []), embedder=embedder)
+    limit = upload_limit(settings)
+    assert limit == 52428
+    demo, url = serve(assistant, library, max_file_size=limit)
+    try:
+        over = httpx.post(f"{url}gradio_api/upload", files={"files": ("big.txt", b"x" * (limit + 1), "text/plain")})
+        assert over.status_code == 413
+        assert over.text == f"File size exceeded maximum allowed size of {limit} bytes."
+        at_limit = httpx.post(f"{url}gradio_api/upload", files={"files": ("fits.txt", b"x" * limit, "text/plain")})
+        assert at_limit.status_code == 200 and len(at_limit.json()) == 1
+    finally:
+        demo.close()
+
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"Words. " * (limit // 7 + 1))
+    result = library.upload([(big, "big.txt")])
+    assert result.report is None and len(result.problems) == 1
+    assert "over the 0.05 MB limit (QA_MAX_FILE_MB)" in result.problems[0]
+    assert not uploads_dir(settings).exists() or not any(uploads_dir(settings).iterdir())
 
 
 # Browser ------------------------------------------------------------------------

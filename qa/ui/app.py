@@ -2,9 +2,13 @@
 
 Each browser session keeps its own conversation in gr.State as plain turn
 dicts (`Turn.to_dict()`: the question and its finished `Answer.to_dict()`),
-so citations stay attached to the answer they belong to. Work that uses the
-models runs in one queue slot ("assistant") and waits its turn instead of
-failing. QAError becomes an on-screen message, never a traceback.
+so citations stay attached to the answer they belong to. Questions, from the
+chat and the /ask API alike, take turns at the model in one bounded line
+(qa/waiting_line.py): a waiting chat shows its place in the line, and a
+question past the line's size or deadline is told the assistant is busy.
+Changes to the documents run beside the questions, one at a time, so the
+documents tab and the article viewer never wait for an answer. QAError
+becomes an on-screen message, never a traceback.
 
 Rendering lives in qa/ui/render.py; answering in qa/conversation.py; the
 documents in qa/library.py.
@@ -21,12 +25,16 @@ from typing import TYPE_CHECKING
 from qa.answer import Looking
 from qa.assistant import Assistant
 from qa.conversation import LLM_CHOICES, Assistants, Conversation, Turn
-from qa.errors import QAError
+from qa.errors import ModelBusy, QAError
+from qa.ingest.web import is_url
 from qa.library import Library
 from qa.scope import Scope
 from qa.settings import Settings
 from qa.ui import assets
+from qa.ui import notify
 from qa.ui import render
+from qa.ui.turns import Waiting, call_in_turn, in_turn
+from qa.waiting_line import WaitingLine
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -38,7 +46,10 @@ GENERIC_EXAMPLES = [
     "Who is quoted, and what did they say?",
     "How many people were killed?",
 ]
-MODEL_SLOT = "assistant"  # concurrency group of every event that uses the models
+LIBRARY_SLOT = "library"  # concurrency group of the events that change the documents
+# Gradio refuses events past this many waiting for a worker: a guard against floods of page events
+# (questions never wait in Gradio's queue; they have their own line).
+MAX_QUEUED_EVENTS = 200
 
 
 def example_questions(settings: Settings) -> list[str]:
@@ -53,11 +64,27 @@ def upload_types() -> list[str]:
     return sorted(supported_suffixes())
 
 
-def build_app(assistants: Assistants, library: Library) -> "gr.Blocks":
-    """The Gradio app: chat, documents and settings, plus the /ask API."""
+def upload_limit(settings: Settings) -> int:
+    """The largest upload the server accepts, in bytes: QA_MAX_FILE_MB, as ingestion counts it.
+
+    Gradio refuses a larger file with HTTP 413 before it is stored. (Given as
+    a number of bytes: Gradio's "<n>mb" strings take whole numbers only.)
+
+    >>> upload_limit(Settings(max_file_mb=0.5, model_dir="/m", index_dir="/i"))
+    524288
+    """
+    return int(settings.max_file_mb * 1024 * 1024)
+
+
+def build_app(assistants: Assistants, library: Library, line: WaitingLine | None = None) -> "gr.Blocks":
+    """The Gradio app: chat, documents and settings, plus the /ask API.
+
+    line: where questions wait for the model (default: one sized by the settings' queue_size and queue_timeout_s).
+    """
     import gradio as gr
 
     settings = assistants.settings
+    line = WaitingLine.from_settings(settings) if line is None else line
 
     def fail(exc: Exception) -> str:
         """The message to show for exc; unexpected errors are logged with their traceback."""
@@ -71,32 +98,42 @@ def build_app(assistants: Assistants, library: Library) -> "gr.Blocks":
 
     # Chat ---------------------------------------------------------------------
 
-    def respond(question: str, turns: list[dict], llm: str, top_k: float, since: str, until: str, only: list[str] | None):
+    async def respond(question: str, turns: list[dict], llm: str, top_k: float, since: str, until: str, only: list[str] | None):
         chat = conversation(turns)
         limits = {"since": since or None, "until": until or None, "sources": only or None}
         try:
-            chat.check(question)
+            asked = chat.check(question)
             Scope.of(**limits)
         except QAError as exc:
-            gr.Warning(str(exc))
+            notify.warn(str(exc))
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         shown: list[dict] = []
         looking: list[dict] = []
+        cleared = ""  # empty the question box once the turn shows, then leave it to the user
         try:
-            for i, item in enumerate(chat.stream(question, llm=llm, top_k=int(top_k), **limits)):
+            async for item in in_turn(line, lambda: chat.stream(question, llm=llm, top_k=int(top_k), **limits)):
+                if isinstance(item, Waiting):
+                    shown = [*turns, {"question": asked, "answer": None, "error": "", "waiting": item.message()}]
+                    yield render.render_conversation(shown), cleared, shown, gr.skip()
+                    cleared = gr.skip()
+                    continue
                 if isinstance(item, Looking):
                     looking = item.evidence
                 shown = [t.to_dict() for t in chat.turns]
                 if isinstance(item, (str, Looking)):
                     shown[-1]["looking"] = looking
                     shown[-1]["streaming"] = item if isinstance(item, str) else ""
-                    cleared = "" if i == 0 else gr.skip()  # empty the question box once the turn shows
                     yield render.render_conversation(shown), cleared, shown, gr.skip()
+                    cleared = gr.skip()
+        except ModelBusy as exc:  # the turn never began: say so in the chat, and put the question back to try again
+            shown = [*turns, {"question": asked, "answer": None, "error": str(exc)}]
+            yield render.render_conversation(shown), question, shown, gr.skip()
+            return
         except Exception as exc:  # shown in the chat and as a toast, never as a traceback
             shown = [t.to_dict() for t in chat.turns]
             shown[-1]["error"] = fail(exc)
-            gr.Warning(shown[-1]["error"])
+            notify.warn(shown[-1]["error"])
             yield render.render_conversation(shown), gr.skip(), shown, gr.skip()
             return
         index = len(shown) - 1
@@ -110,10 +147,10 @@ def build_app(assistants: Assistants, library: Library) -> "gr.Blocks":
             citation = chat.citation(index, n)
             doc = library.document(citation.doc_id)
         except (AttributeError, TypeError, ValueError):
-            gr.Warning("That citation is no longer in this conversation.")
+            notify.warn("That citation is no longer in this conversation.")
             return gr.skip(), gr.skip()
         except Exception as exc:
-            gr.Warning(fail(exc))
+            notify.warn(fail(exc))
             return gr.skip(), gr.skip()
         answer = turns[index]["answer"]
         return render.render_sources(index, answer, active=n), render.render_article(answer["citations"][n - 1], doc)
@@ -125,7 +162,7 @@ def build_app(assistants: Assistants, library: Library) -> "gr.Blocks":
         try:
             assistants.get(llm)
         except QAError as exc:
-            gr.Warning(str(exc))
+            notify.warn(str(exc))
             return gr.update(value=settings.llm), assistants.describe()
         return gr.skip(), assistants.describe(llm)
 
@@ -143,52 +180,55 @@ def build_app(assistants: Assistants, library: Library) -> "gr.Blocks":
         try:
             return document_views()
         except Exception as exc:
-            gr.Warning(fail(exc))
+            notify.warn(fail(exc))
             return gr.skip(), gr.skip(), gr.skip()
 
     def add_link(url: str, progress=gr.Progress()):
         url = (url or "").strip()
         if not url:
-            gr.Warning("Paste the address of a web page or a feed (https://...).")
+            notify.warn("Paste the address of a web page or a feed (https://...).")
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        if not is_url(url):  # a path would make the server read its own files; uploads are for files
+            notify.warn(f"Only a web address (http:// or https://) can be added here, not {url!r}. Upload files instead.")
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         try:
             report = library.ingest_link(url, progress=_progress(progress))
             views = document_views()
         except Exception as exc:
-            gr.Warning(fail(exc))
+            notify.warn(fail(exc))
             return _status("", [fail(exc)]), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         problems = [f"{source}: {reason}" for source, reason in report.skipped]
         for p in problems:
-            gr.Warning(p)
+            notify.warn(p)
         return _status(f"Indexed {report.summary()}.", problems), *views, ""
 
     def upload(files: list[str] | None, progress=gr.Progress()):
         if not files:
-            gr.Warning(f"Choose one or more files first ({', '.join(upload_types())}).")
+            notify.warn(f"Choose one or more files first ({', '.join(upload_types())}).")
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         try:
             result = library.upload([(Path(f), Path(f).name) for f in files], progress=_progress(progress))
             views = document_views()
         except Exception as exc:
-            gr.Warning(fail(exc))
+            notify.warn(fail(exc))
             return _status("", [fail(exc)]), gr.skip(), gr.skip(), gr.skip(), None
         message = f"Indexed {result.report.summary()}." if result.report else ""
         for p in result.problems:
-            gr.Warning(p)
+            notify.warn(p)
         return _status(message, result.problems), *views, None
 
     def remove(doc_id: str | None):
         if not doc_id:
-            gr.Warning("Choose a document to remove.")
+            notify.warn("Choose a document to remove.")
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         try:
             if library.document(doc_id) is None:
                 return "That document is already gone.", *document_views()
             removal = library.remove(doc_id)
             note = "" if removal.file_deleted else " Re-index adds it back while its file is still in an indexed folder."
-            return f"Removed {removal.document.source}.{note}", *document_views()
+            return render.markdown_text(f"Removed {removal.document.source}.{note}"), *document_views()
         except Exception as exc:
-            gr.Warning(fail(exc))
+            notify.warn(fail(exc))
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
 
     def reindex(progress=gr.Progress()):
@@ -199,27 +239,33 @@ def build_app(assistants: Assistants, library: Library) -> "gr.Blocks":
             problems = [reason for _, reason in report.skipped]
             return _status(f"Re-indexed {report.summary()}.", problems), *document_views()
         except Exception as exc:
-            gr.Warning(fail(exc))
-            return fail(exc), gr.skip(), gr.skip(), gr.skip()
+            notify.warn(fail(exc))
+            return _status("", [fail(exc)]), gr.skip(), gr.skip(), gr.skip()
 
     # API ----------------------------------------------------------------------
 
-    def ask(question: str, since: str = "", until: str = "", sources: list[str] | None = None) -> dict:
+    async def ask(question: str, since: str = "", until: str = "", sources: list[str] | None = None) -> dict:
         """Answer a question from the indexed documents; the same JSON as `qa ask --json`.
 
         since and until (YYYY, YYYY-MM or YYYY-MM-DD) and sources (documents' ids or files, or publishers)
-        limit the articles it answers from.
+        limit the articles it answers from. When too many questions are waiting, or this one waited too
+        long, the error begins "The assistant is busy": try again in a minute.
         """
         try:
             limits = {"since": since or None, "until": until or None, "sources": sources or None}
-            return Conversation(assistants).ask(question, **limits).to_dict()
+            chat = Conversation(assistants)
+            chat.check(question)  # a bad question is refused before it waits in line
+            Scope.of(**limits)
+            return await call_in_turn(line, lambda: chat.ask(question, **limits).to_dict())
         except Exception as exc:
-            raise gr.Error(fail(exc)) from None
+            raise notify.error(fail(exc)) from None
 
     # Layout -------------------------------------------------------------------
 
     private = {"api_visibility": "private"}
-    model_work = {"concurrency_limit": 1, "concurrency_id": MODEL_SLOT, **private}
+    # Questions wait in `line`, which tells each its place; Gradio holds none back, where it would wait unseen.
+    question_work = {"concurrency_limit": None, **private}
+    library_work = {"concurrency_limit": 1, "concurrency_id": LIBRARY_SLOT, **private}
     types = upload_types()
 
     with gr.Blocks(title="qa: answers with sources", analytics_enabled=False) as demo:
@@ -314,22 +360,22 @@ def build_app(assistants: Assistants, library: Library) -> "gr.Blocks":
 
         chat_outputs = [chat, question, turns, sources]
         ask_inputs = [question, turns, llm, top_k, since, until, only]
-        question.submit(respond, ask_inputs, chat_outputs, **model_work)
-        ask_button.click(respond, ask_inputs, chat_outputs, **model_work)
+        question.submit(respond, ask_inputs, chat_outputs, **question_work)
+        ask_button.click(respond, ask_inputs, chat_outputs, **question_work)
         chat.click(open_citation, [turns], [sources, viewer], **private)
         sources.click(open_citation, [turns], [sources, viewer], **private)
         clear_button.click(clear, None, [chat, turns, sources, viewer], **private)
         llm.change(choose_llm, [llm], [llm, model], **private)
         views = [table, doomed, only]
-        upload_button.click(upload, [files], [status, *views, files], **model_work)
-        link_button.click(add_link, [link], [status, *views, link], **model_work)
-        link.submit(add_link, [link], [status, *views, link], **model_work)
-        remove_button.click(remove, [doomed], [status, *views], **model_work)
-        reindex_button.click(reindex, None, [status, *views], **model_work)
+        upload_button.click(upload, [files], [status, *views, files], **library_work)
+        link_button.click(add_link, [link], [status, *views, link], **library_work)
+        link.submit(add_link, [link], [status, *views, link], **library_work)
+        remove_button.click(remove, [doomed], [status, *views], **library_work)
+        reindex_button.click(reindex, None, [status, *views], **library_work)
         demo.load(refresh, None, views, **private)
-        gr.api(ask, api_name="ask", concurrency_limit=1, concurrency_id=MODEL_SLOT)
+        gr.api(ask, api_name="ask", concurrency_limit=None)
 
-    demo.queue(default_concurrency_limit=4)
+    demo.queue(default_concurrency_limit=4, max_size=MAX_QUEUED_EVENTS)
     return demo
 
 
@@ -341,8 +387,9 @@ def _progress(bar):
 
 
 def _status(message: str, problems: list[str]) -> str:
-    lines = [message] if message else []
-    lines += [f"- ⚠ {p}" for p in problems]
+    """Markdown for the documents tab's status line; what it quotes (file names, links, errors) shows as text."""
+    lines = [render.markdown_text(message)] if message else []
+    lines += [f"- ⚠ {render.markdown_text(p)}" for p in problems]
     return "\n".join(lines) or "Nothing was indexed."
 
 
@@ -356,9 +403,49 @@ def login_from_env() -> tuple[str, str] | None:
     return user, password
 
 
+def exposure_warning(host: str, port: int, login: tuple[str, str] | None) -> str:
+    """A warning to print when the UI would listen beyond this machine without a login; "" otherwise.
+
+    The UI has no accounts of its own: whoever reaches the port can read every
+    indexed document, add and remove documents, and use the model.
+
+    >>> exposure_warning("127.0.0.1", 7860, None), exposure_warning("0.0.0.0", 7860, ("ann", "s3cret"))
+    ('', '')
+    >>> exposure_warning("0.0.0.0", 7860, None).split(":")[0]
+    'Warning'
+    """
+    if login is not None or _is_loopback(host):
+        return ""
+    return (
+        f"Warning: the UI listens on {host or 'every address'} port {port} without a login. Anyone who can reach "
+        "that port can read the indexed documents, add or remove documents and use the model. Set QA_UI_USER "
+        "and QA_UI_PASSWORD to require a login, or use --host 127.0.0.1 to keep it on this machine."
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    """True for an address or name that only this machine can reach ("localhost", 127.x.x.x, ::1).
+
+    >>> [_is_loopback(h) for h in ("localhost", "127.0.0.2", "[::1]", "0.0.0.0", "", "::", "example.org")]
+    [True, True, True, False, False, False, False]
+    """
+    import ipaddress
+
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:  # a host name other than localhost may resolve to any address
+        return False
+
+
 def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, open_browser: bool = False) -> None:
     """Load the models, index the seeds folder if the index is empty, and serve the UI until interrupted."""
     auth = login_from_env()
+    warning = exposure_warning(host, port, auth)
+    if warning:
+        print(warning, file=sys.stderr)
     library = Library(settings)
     report = library.ensure_index()  # logs that it is indexing the seeds when the index is empty
     if report is not None:
@@ -373,7 +460,7 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, open_b
         server_port=port,
         inbrowser=open_browser,
         auth=auth,
-        max_file_size=f"{settings.max_file_mb:g}mb",
+        max_file_size=upload_limit(settings),
         show_error=False,
         quiet=True,
     )

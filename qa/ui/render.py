@@ -13,6 +13,7 @@ False
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 
 from qa.answer import AnswerSentence, render_sentences
@@ -28,6 +29,22 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+_ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def markdown_text(text: object) -> str:
+    """Text for a gr.Markdown that displays exactly its characters: no markup, no links, no HTML.
+
+    Markdown lets any ASCII punctuation be backslash-escaped to stand for itself,
+    so a file name or error that quotes `<img ...>` or `[x](javascript:...)` is
+    shown as typed instead of becoming an element or a link.
+
+    >>> print(markdown_text("[x](javascript:go()) <b>*hi*</b>"))
+    \\[x\\]\\(javascript\\:go\\(\\)\\) \\<b\\>\\*hi\\*\\<\\/b\\>
+    """
+    return _ASCII_PUNCTUATION.sub(r"\\\1", str(text))
+
+
 def seconds(answer: dict) -> str:
     ms = (answer.get("timings") or {}).get("total_ms")
     return f"{ms / 1000:.1f} s" if ms is not None else "time unknown"
@@ -37,7 +54,8 @@ def seconds(answer: dict) -> str:
 
 
 def render_conversation(turns: list[dict]) -> str:
-    """The whole chat; each turn is {"question", "answer" (dict or None), "streaming", "error"}."""
+    """The whole chat; each turn is {"question", "answer" (dict or None), "streaming", "error"}, and while
+    it waits for the model, "waiting": the message saying its place in the line."""
     if not turns:
         return (
             '<div class="empty">Ask a question about your documents. Every sentence of an answer '
@@ -54,7 +72,9 @@ def render_turn(index: int, turn: dict) -> str:
     elif answer is None:
         partial = turn.get("streaming") or ""
         looking = render_looking(turn.get("looking") or [])
-        if partial:
+        if turn.get("waiting"):  # its place in the line for the model
+            text = esc(turn["waiting"])
+        elif partial:
             text = f"{esc(partial)} …"
         elif looking:
             text = "Writing the answer …"
@@ -176,11 +196,10 @@ def render_sources(turn: int | None, answer: dict | None, active: int | None = N
         first = cites[0]
         title = first.get("title") or source
         about = " · ".join(filter(None, [byline(first.get("site"), first.get("published")), first.get("author")]))
-        link = first.get("url") or ""
         out.append(
             f'<div class="source"><div class="source-title">{esc(title)}</div>'
             + (f'<div class="byline">{esc(about)}</div>' if about else "")
-            + f'<div class="source-file">{esc(link if _is_web_link(link) else source)}</div><ul>{items}</ul></div>'
+            + f'<div class="source-file">{esc(_location(first.get("url"), source))}</div><ul>{items}</ul></div>'
         )
     return "\n".join(out)
 
@@ -202,7 +221,7 @@ def render_article(citation: dict, doc: Document | None) -> str:
     head = (
         f'<div class="article-head"><strong>[{citation["n"]}] {esc(title)}</strong>'
         + (f'<div class="byline">{esc(about)}</div>' if about else "")
-        + f'<div class="file">{esc(citation.get("url") or citation["source"])}{page} · characters '
+        + f'<div class="file">{esc(_location(citation.get("url"), citation["source"]))}{page} · characters '
         f'{citation["start"]}–{citation["end"]}</div></div>'
     )
     if doc is None:
@@ -225,7 +244,16 @@ def render_article(citation: dict, doc: Document | None) -> str:
 
 
 def _is_web_link(url: str) -> bool:
-    return url.startswith(("http://", "https://"))
+    return url.lower().startswith(("http://", "https://"))
+
+
+def _location(url: str | None, source: str) -> str:
+    """Where an article lives: its web address when that is an http(s) link, else its source.
+
+    >>> _location("javascript:alert(1)", "a.txt"), _location("https://x.org/a", "a"), _location(None, "a.txt")
+    ('a.txt', 'https://x.org/a', 'a.txt')
+    """
+    return url if url and _is_web_link(url) else source
 
 
 EMPTY_ARTICLE = '<div class="empty">Click a citation to read the article it quotes.</div>'
@@ -247,11 +275,16 @@ def by_date(documents: Iterable[Document]) -> list[Document]:
 
 
 def document_rows(documents: Iterable[Document]) -> list[list]:
-    """Rows for the documents table, newest first: title, publisher, date, file, passages, when it was indexed."""
+    """Rows for the documents table, newest first: title, publisher, date, file, passages, when it was indexed.
+
+    A document holding sentences that give orders to an AI model says so after its title.
+    """
     return [
-        [d.title or d.source, d.site or "", d.published or "", d.url or d.source, d.passages, d.indexed_on()]
+        [(d.title or d.source) + d.planted_note(), d.site or "", d.published or "", _location(d.url, d.source), d.passages,
+         d.indexed_on()]  # fmt: skip
         for d in by_date(documents)
     ]
+
 
 
 def document_choices(documents: Iterable[Document]) -> list[tuple[str, str]]:
