@@ -362,12 +362,12 @@ def test_browser_shows_hostile_markup_as_text_and_runs_none_of_it(hostile_app, b
     assert TITLE in _options(browser, "#qa-remove-choice")
     _no_script_ran(browser)
 
-    # A hostile "link": the error that quotes it is shown as text in the toast and the status line.
+    # A hostile "link" is refused, and the message that quotes it is shown as text in the toast and the status line.
     link = _wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#qa-link textarea, #qa-link input")))
     link.send_keys(LINK)
     browser.find_element(By.ID, "qa-link-add").click()
     _wait(browser, 60).until(lambda d: LINK in _toasts(d))
-    _wait(browser).until(EC.text_to_be_present_in_element((By.TAG_NAME, "body"), f"No such file or directory: '{LINK}'"))
+    _wait(browser).until(EC.text_to_be_present_in_element((By.TAG_NAME, "body"), f"can be added here, not '{LINK}'"))
     _no_script_ran(browser)
     _dismiss_toasts(browser)
 

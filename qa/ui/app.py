@@ -189,8 +189,9 @@ def build_app(assistants: Assistants, library: Library, line: WaitingLine | None
             notify.warn("Paste the address of a web page or a feed (https://...).")
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         if not is_url(url):  # a path would make the server read its own files; uploads are for files
-            notify.warn(f"Only a web address (http:// or https://) can be added here, not {url!r}. Upload files instead.")
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            refused = f"Only a web address (http:// or https://) can be added here, not {url!r}. Upload files instead."
+            notify.warn(refused)
+            return _status("", [refused]), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         try:
             report = library.ingest_link(url, progress=_progress(progress))
             views = document_views()
