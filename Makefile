@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 LLAMA_VERSION := 0.3.36
 PORT   ?= 7860
 
-.PHONY: install run test test-fast bench eval eval-bbc eval-bbc-full browser clean
+.PHONY: install run test test-fast bench eval eval-bbc eval-bbc-full eval-attacks browser clean
 
 install: $(STAMP)
 
@@ -49,6 +49,10 @@ eval: install
 # Documents no rule was written against: 200 BBC News articles, their questions, retrieval then answers.
 BBC       ?= tests/data/bbc
 BBC_INDEX ?= index-bbc
+# Planted instructions in 40 of the vendored BBC articles: does any change an answer or get cited?
+eval-attacks: install
+	$(BIN)/qa eval --attacks tests/data/attacks.jsonl --corpus $(BBC) --report reports/attacks
+
 eval-bbc: install
 	QA_INDEX_DIR=$(BBC_INDEX) $(BIN)/qa ingest $(BBC)
 	QA_INDEX_DIR=$(BBC_INDEX) $(BIN)/qa eval --questions tests/data/bbc_questions.jsonl --retrieval-only

@@ -25,6 +25,7 @@ from qa.documents import Passage
 from qa.embed import Embedder
 from qa.lexical import content_stems, numbers, stemmer, words
 from qa.errors import NothingInScope
+from qa.injection import flagged
 from qa.question import expected_kind, matches_kind, premise_numbers
 from qa.quotes import asks_about_speech, attribution_for
 from qa.scope import Scope
@@ -281,9 +282,12 @@ class Retriever:
         rank_prior = np.array([1.0 / (1 + rank[c[0].passage_id]) for c in candidates], dtype=np.float32)
         score = dense + 0.5 * lexical + typed + 0.05 * rank_prior
         # Best first: a small model leans towards the first items it reads.
-        ranked = distinct_texts(np.argsort(-score).tolist(), [c[3] for c in candidates])[: self.settings.evidence_sentences]
+        # A sentence that gives orders to its reader is never evidence (see qa.injection).
+        planted = {i for i, c in enumerate(candidates) if flagged(c[3])}
+        order = [i for i in np.argsort(-score).tolist() if i not in planted]
+        ranked = distinct_texts(order, [c[3] for c in candidates])[: self.settings.evidence_sentences]
         chosen = within_budget(ranked, [c[3] for c in candidates], self.settings.evidence_tokens)
-        spans = with_attribution(chosen, candidates) if asks_about_speech(question) else [(i, i, i) for i in chosen]
+        spans = with_attribution(chosen, candidates, planted) if asks_about_speech(question) else [(i, i, i) for i in chosen]
         evidence = []
         for i, first, last in spans:
             passage, start, end = candidates[first][0], candidates[first][1], candidates[last][2]
@@ -326,14 +330,17 @@ def doc_of(passage_id: str) -> str:
     return passage_id.rsplit(":", 2)[0]
 
 
-def with_attribution(chosen: list[int], candidates: list[tuple[Passage, int, int, str]]) -> list[tuple[int, int, int]]:
+def with_attribution(
+    chosen: list[int], candidates: list[tuple[Passage, int, int, str]], barred: set[int] = frozenset()
+) -> list[tuple[int, int, int]]:
     """(chosen, first, last) candidate indexes of each evidence item: a bare quote joined with the neighbouring
-    sentence of its passage that says who spoke; a sentence already joined to another is not repeated.
+    sentence of its passage that says who spoke; a sentence already joined to another, or `barred`, is not
+    joined.
 
     Candidates hold each passage's sentences in order, so neighbours are adjacent indexes.
     """
     spans: list[tuple[int, int, int]] = []
-    used: set[int] = set()
+    used: set[int] = set(barred)
     for i in chosen:
         if i in used:
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import sys
@@ -160,6 +161,7 @@ def main(
     grader: str = "llm",
     retrieval_only: bool = False,
     corpus: list[Path] | None = None,
+    attacks: Path | None = None,
 ) -> int:
     """Run the harness; return the exit code (1 when a --fail-under floor is not met).
 
@@ -168,7 +170,8 @@ def main(
     grader, independent of the filter), "checker" (the filter itself, which
     the report marks as self-graded) or a `module:Class`. `corpus`, when
     given, is indexed into an index of its own (see `corpus_index_dir`) and
-    the questions are asked of it.
+    the questions are asked of it. `attacks` runs the planted-instruction
+    attacks of that file over the one `corpus` folder instead (see qa.eval.attacks).
     """
     try:
         floors = parse_fail_under(fail_under or [])
@@ -179,6 +182,8 @@ def main(
     if limit is not None and limit < 1:
         raise QAError(f"--limit must be at least 1, got {limit}.")
 
+    if attacks:
+        return _run_attacks(settings, attacks, corpus or [], report_dir, json_out, assistant)
     qs = None
     if not checker_only:
         qs = load_questions(questions)
@@ -266,6 +271,40 @@ def main(
     for f in failures:
         print(f"FAIL: {f} (--fail-under)", file=sys.stderr)
     return 1 if failures else 0
+
+
+def _run_attacks(settings, attacks_file: Path, corpus: list[Path], report_dir, json_out: bool, assistant) -> int:
+    """Each attack's question asked of the clean corpus and of a copy with the attacks planted."""
+    from qa.assistant import Assistant
+    from qa.eval import attacks as attack_eval
+    from qa.library import Library
+
+    if len(corpus) != 1:
+        raise QAError("--attacks needs the one folder its articles come from: --corpus FOLDER (e.g. tests/data/bbc).")
+    found = attack_eval.load_attacks(Path(attacks_file))
+    clean_dir = Path(corpus[0])
+    copy = attack_eval.plant(clean_dir, found, attack_eval.planted_copy_dir(settings.data_dir, clean_dir, attacks_file))
+    embedder = assistant.embedder if assistant else None
+    asked = []
+    for folder in (clean_dir, copy):
+        folder_settings = settings.model_copy(
+            update={"index_dir": corpus_index_dir(settings, [folder]), "chroma_url": None}
+        )
+        library = Library(folder_settings, embedder=embedder)
+        embedder = library.embedder
+        say(f"Indexing {folder} into {folder_settings.index_dir} (unchanged files are reused)...")
+        say(f"Indexed {library.ingest([folder]).summary()}.")
+        llm = asked[0].llm if asked else (assistant.llm if assistant else None)
+        asked.append(Assistant(folder_settings, llm=llm, embedder=embedder))
+    scores, metrics = attack_eval.run(found, asked[0].ask, asked[1].ask, say)
+    if report_dir:
+        written = attack_eval.write(Path(report_dir), scores, metrics)
+        say(f"Report written: {', '.join(str(p) for p in written)}")
+    if json_out:
+        print(json.dumps({"metrics": metrics, "attacks": [dataclasses.asdict(s) for s in scores]}, ensure_ascii=False))
+    else:
+        print(attack_eval.markdown(scores, metrics))
+    return 0
 
 
 def load_grader(spec: str, checker, assistant, settings):
