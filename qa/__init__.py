@@ -5,8 +5,8 @@
     answer.text, answer.citations[0].quote
 
 `Library` changes what is indexed, `Assistant` answers one question,
-`Conversation` holds a chat with follow-ups. Heavy libraries load on first
-use, not on import.
+`Conversation` holds a chat with follow-ups, `History` keeps saved
+conversations. Heavy libraries load on first use, not on import.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ if TYPE_CHECKING:
     from qa.answer import Answer
     from qa.assistant import Assistant
     from qa.conversation import Conversation
+    from qa.history import History
     from qa.library import Library
     from qa.settings import Settings
 
-__all__ = ["ask", "Assistant", "Answer", "Conversation", "Library", "Settings", "default_assistant"]
+__all__ = ["ask", "Assistant", "Answer", "Conversation", "History", "Library", "Settings", "default_assistant"]
 
 _default = None
 _default_lock = threading.Lock()
@@ -30,6 +31,7 @@ _LAZY = {
     "Answer": "qa.answer",
     "Assistant": "qa.assistant",
     "Conversation": "qa.conversation",
+    "History": "qa.history",
     "Library": "qa.library",
     "Settings": "qa.settings",
 }

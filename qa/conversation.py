@@ -12,6 +12,12 @@ Each turn keeps its own Answer, so an old answer's [n] still resolves to its
 own quote however long the conversation grows. The rewritten follow-up is
 used only to search; the user still sees, and the model still answers, what
 they typed.
+
+A conversation is saved, with every Answer in full, to the history beside the
+index (`qa.history`), and loaded again to go on with it, wherever it began:
+
+    chat.save()                                   # its id; later saves add only the new turns
+    chat = Conversation.load(chat_id)             # e.g. an id from `qa history list`
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from qa.answer import Answer, Citation, Looking
 from qa.assistant import Assistant
@@ -26,6 +33,9 @@ from qa.errors import QAError
 from qa.followup import standalone_question
 from qa.llm import make_llm
 from qa.question import check_question
+
+if TYPE_CHECKING:
+    from qa.history import History
 
 LLM_CHOICES = ("local", "hosted")
 
@@ -94,6 +104,13 @@ class Conversation:
 
     assistants: Assistants | None = field(default=None, repr=False, compare=False)
     turns: list[Turn] = field(default_factory=list)
+    id: str | None = None  # the saved conversation's id; None until saved
+    title: str = ""  # set from the first question when saved untitled
+    # Where it is saved, as whom, and how many of `turns` are stored there (None: ask the history).
+    _history: History | None = field(default=None, init=False, repr=False, compare=False)
+    _owner: str | None = field(default=None, init=False, repr=False, compare=False)
+    _stored: int | None = field(default=None, init=False, repr=False, compare=False)
+    _saving: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.assistants is None:
@@ -157,3 +174,65 @@ class Conversation:
     @classmethod
     def from_dict(cls, data: dict, assistants: Assistants | Assistant | None = None) -> Conversation:
         return cls(assistants, [Turn.from_dict(t) for t in data.get("turns", [])])
+
+    # Saving and loading ------------------------------------------------------------
+
+    def _history_or(self, history: History | None) -> History:
+        if history is not None:
+            return history
+        if self._history is None:
+            from qa.history import History
+
+            self._history = History.for_settings(self.assistants.settings)
+        return self._history
+
+    def save(self, history: History | None = None, owner: str | None = None) -> str:
+        """Store the turns not stored yet and return the conversation's id.
+
+        The first save creates the conversation in `history` (default: the one
+        beside the assistants' index, `History.for_settings`), owned by `owner`
+        (default "local"); later saves append only the new turns, as the owner
+        it was saved or loaded as unless another is named. A last turn still
+        being answered (no answer, no error yet) waits for the next save.
+        Raises ConversationNotFound when the saved conversation was deleted or
+        is not `owner`'s.
+        """
+        with self._saving:
+            history = self._history_or(history)
+            if self.id is None:
+                self._owner = owner or "local"
+                saved = history.create(self._owner, self.title)
+                self.id, self._stored = saved.id, 0
+            elif owner is not None:
+                self._owner = owner
+            if self._stored is None:  # an id given by hand: the history knows how many turns it holds
+                self._stored = history.get(self.id, self._owner).turns
+            done = max((i + 1 for i, t in enumerate(self.turns) if t.answer is not None or t.error), default=0)
+            for turn in self.turns[self._stored : done]:
+                history.add_turn(self.id, self._owner, turn)
+                self._stored += 1
+            self.title = history.get(self.id, self._owner).title
+            self._history = history
+            return self.id
+
+    @classmethod
+    def load(
+        cls,
+        conversation_id: str,
+        history: History | None = None,
+        owner: str | None = None,
+        assistants: Assistants | Assistant | None = None,
+    ) -> Conversation:
+        """The saved conversation, ready for its next question and `save()`.
+
+        `owner` None opens anyone's (Python and the command line run with the
+        file in reach); a named owner opens only their own, else
+        ConversationNotFound. Loading reads no model.
+        """
+        chat = cls(assistants)
+        history = chat._history_or(history)
+        turns = history.turns(conversation_id, owner)
+        saved = history.get(conversation_id, owner)
+        chat.turns, chat.id, chat.title = turns, saved.id, saved.title
+        chat._history, chat._owner, chat._stored = history, owner, len(turns)
+        return chat

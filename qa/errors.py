@@ -76,3 +76,21 @@ class ModelBusy(QAError):
     """
 
     PREFIX = "The assistant is busy"
+
+
+class ConversationNotFound(QAError):
+    """No saved conversation has that id, or it belongs to someone else (the message never says which)."""
+
+    exit_code = 2
+
+
+class HistoryUnavailable(QAError):
+    """The file of saved conversations cannot be used: another format version, not a history file, or unreadable."""
+
+    exit_code = 2
+
+
+class BadTitle(QAError):
+    """A conversation's new title is empty or too long."""
+
+    exit_code = 2

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
         description="http://host:port of a Chroma server; unset means embedded Chroma in index_dir.",
     )
     collection: str = "qa"
+    history_path: Path | None = Field(
+        default=None,
+        description="SQLite file of saved conversations (default: <index_dir>/history.sqlite3).",
+    )
 
     # Ingestion.
     passage_chars: int = Field(default=700, ge=100, le=8000)
@@ -161,8 +165,9 @@ class Settings(BaseSettings):
         for key, folder in (("index_dir", "index"), ("model_dir", "models")):
             if values.get(key) in (None, ""):
                 values[key] = Path(values["data_dir"]) / folder
-        if values.get("seeds_dir") == "":
-            values["seeds_dir"] = None
+        for key in ("seeds_dir", "history_path"):
+            if values.get(key) == "":
+                values[key] = None
         return values
 
     @classmethod
