@@ -508,5 +508,161 @@ def _read_saved_bench(path: Path) -> dict:
         raise QAError(f"--compare {path}: not a saved `qa bench --save` file ({exc}).") from None
 
 
+# Saved conversations ------------------------------------------------------------------
+
+history_app = typer.Typer(
+    help="Saved conversations (every question with its full, cited answer): list, show, export, rename, delete.",
+    no_args_is_help=True,
+)
+app.add_typer(history_app, name="history")
+
+HistoryFile = Annotated[
+    Path | None,
+    typer.Option("--history", help="File of saved conversations (QA_HISTORY_PATH; default <index_dir>/history.sqlite3)."),
+]
+ConversationId = Annotated[str, typer.Argument(help="The conversation's id, as `qa history list` shows it.")]
+
+
+def _history(history_file: Path | None, index_dir: Path | None, verbose: bool):
+    """Settings and the History they name, or None when no conversation was ever saved there (nothing is created).
+
+    The command line sees every owner's conversations: it runs with the file in reach.
+    """
+    _setup_logging(verbose)
+    settings = _settings(history_path=history_file, index_dir=index_dir)
+    with _user_errors():
+        from qa.history import History, history_path
+
+        return settings, History(history_path(settings)) if history_path(settings).exists() else None
+
+
+def _existing(history, conversation_id: str):
+    """`history`; ConversationNotFound when there is no history file at all."""
+    from qa.history import not_found
+
+    if history is None:
+        raise not_found(conversation_id)
+    return history
+
+
+def _saved(history, conversation_id: str):
+    """The conversation and its turns; ConversationNotFound when it, or the whole history, is missing."""
+    history = _existing(history, conversation_id)
+    return history.get(conversation_id, None), history.turns(conversation_id, None)
+
+
+def _citation_states(settings, turns) -> dict:
+    """Each citation's state against the index as it is now; none (with a warning) when the index cannot be read."""
+    from qa.citation_state import citation_states
+    from qa.errors import QAError
+    from qa.library import Library
+
+    try:
+        return citation_states(turns, Library(settings))
+    except QAError as exc:
+        typer.echo(f"warning: the quotes were not checked against the index ({exc})", err=True)
+        return {}
+
+
+@history_app.command("list")
+def history_list(
+    history_file: HistoryFile = None, index_dir: IndexDir = None, json_out: JsonOut = False, verbose: Verbose = False
+) -> None:
+    """List the saved conversations, the most recently changed first: id, turns, last change, owner and title."""
+    settings, history = _history(history_file, index_dir, verbose)
+    with _user_errors():
+        from qa.history import history_path
+
+        saved = history.conversations(None) if history else []
+    if json_out:
+        typer.echo(json.dumps([dataclasses.asdict(s) for s in saved], ensure_ascii=False))
+        return
+    if not saved:
+        typer.echo(f"No saved conversations in {history_path(settings)}.")
+        return
+    typer.echo(f"{'id':12}  {'turns':>5}  {'updated (UTC)':20}  {'owner':16}  title")
+    for s in saved:
+        typer.echo(f"{s.id:12}  {s.turns:>5}  {s.updated:20}  {s.owner:16}  {s.title or '(untitled)'}")
+
+
+@history_app.command("show")
+def history_show(
+    conversation_id: ConversationId, history_file: HistoryFile = None, index_dir: IndexDir = None, verbose: Verbose = False
+) -> None:
+    """Print a conversation as Markdown, each quote marked when its article has changed or was removed since."""
+    settings, history = _history(history_file, index_dir, verbose)
+    with _user_errors():
+        from qa.export import to_markdown
+
+        saved, turns = _saved(history, conversation_id)
+        text = to_markdown(saved.title, turns, _citation_states(settings, turns))
+    typer.echo(text, nl=False)
+
+
+@history_app.command("export")
+def history_export(
+    conversation_id: ConversationId,
+    fmt: Annotated[str, typer.Option("--format", help="md (Markdown, the quotes verbatim) or json (every answer in full).")] = "md",
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
+    turn: Annotated[int | None, typer.Option("--turn", help="Only this question and its answer (1 is the first).")] = None,
+    history_file: HistoryFile = None,
+    index_dir: IndexDir = None,
+    verbose: Verbose = False,
+) -> None:
+    """Export a conversation as Markdown or JSON, to stdout or a file."""
+    settings, history = _history(history_file, index_dir, verbose)
+    with _user_errors():
+        from qa.errors import QAError
+        from qa.export import answer_markdown, to_json, to_markdown
+
+        if fmt not in ("md", "json"):
+            raise QAError(f"--format {fmt!r} is not a format qa exports; use md or json.")
+        saved, turns = _saved(history, conversation_id)
+        if turn is not None and not 1 <= turn <= len(turns):
+            raise QAError(f"--turn {turn}: conversation {saved.id} has {len(turns)} turns; give 1 to {len(turns)}.")
+        chosen = turns if turn is None else [turns[turn - 1]]
+        if fmt == "json":
+            text = to_json(saved.title, chosen) + "\n"
+        elif turn is None:
+            text = to_markdown(saved.title, turns, _citation_states(settings, turns))
+        else:
+            text = answer_markdown(turns[turn - 1], _citation_states(settings, turns), turn - 1)
+        if out is None:
+            typer.echo(text, nl=False)
+            return
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise QAError(f"Cannot write {out} ({exc.strerror or exc}); choose another --out file.") from None
+    typer.echo(f"Wrote {out}.", err=True)
+
+
+@history_app.command("rename")
+def history_rename(
+    conversation_id: ConversationId,
+    title: Annotated[str, typer.Argument(help="The new title, in quotes.")],
+    history_file: HistoryFile = None,
+    index_dir: IndexDir = None,
+    verbose: Verbose = False,
+) -> None:
+    """Give a saved conversation a new title."""
+    _, history = _history(history_file, index_dir, verbose)
+    with _user_errors():
+        saved = _existing(history, conversation_id).rename(conversation_id, None, title)
+    typer.echo(f"Renamed {saved.id}: {saved.title}")
+
+
+@history_app.command("delete")
+def history_delete(
+    conversation_id: ConversationId, history_file: HistoryFile = None, index_dir: IndexDir = None, verbose: Verbose = False
+) -> None:
+    """Delete a saved conversation and its answers (the documents are not touched)."""
+    _, history = _history(history_file, index_dir, verbose)
+    with _user_errors():
+        saved = _existing(history, conversation_id).get(conversation_id, None)
+        history.delete(conversation_id, None)
+    typer.echo(f"Deleted {saved.id} ({saved.title or 'untitled'}, {saved.turns} turns).")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

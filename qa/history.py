@@ -111,12 +111,18 @@ def clean_title(title: object) -> str:
     return text
 
 
+def history_path(settings) -> Path:
+    """Where the settings keep saved conversations: `history_path`, else `<index_dir>/history.sqlite3`."""
+    path = getattr(settings, "history_path", None)
+    return Path(path).expanduser() if path else Path(settings.index_dir) / FILE_NAME
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _not_found(conversation_id: object) -> ConversationNotFound:
-    # One message whether the id is unknown or another owner's: it must not tell the two apart.
+def not_found(conversation_id: object) -> ConversationNotFound:
+    """The one error for an unknown id and for another owner's conversation: it never tells the two apart."""
     return ConversationNotFound(
         f"No saved conversation has the id {conversation_id!r}. `qa history list` shows the saved conversations' ids."
     )
@@ -144,8 +150,7 @@ class History:
     @classmethod
     def for_settings(cls, settings) -> History:
         """The history that goes with these settings: `history_path`, else `<index_dir>/history.sqlite3`."""
-        path = getattr(settings, "history_path", None)
-        return cls(path if path else Path(settings.index_dir) / FILE_NAME)
+        return cls(history_path(settings))
 
     def __repr__(self) -> str:
         return f"History({str(self.path)!r})"
@@ -257,13 +262,13 @@ class History:
 
     def _get(self, db: sqlite3.Connection, conversation_id: object, owner: str | None) -> Saved:
         if not isinstance(conversation_id, str):
-            raise _not_found(conversation_id)
+            raise not_found(conversation_id)
         row = db.execute(
             "SELECT id, owner, title, created, updated, turns FROM conversations WHERE id = ? AND (? IS NULL OR owner = ?)",
             (conversation_id, owner, owner),
         ).fetchone()
         if row is None:
-            raise _not_found(conversation_id)
+            raise not_found(conversation_id)
         return Saved(*row)
 
     def turns(self, conversation_id: str, owner: str | None) -> list[Turn]:
