@@ -90,7 +90,7 @@ def title_from(question: str, limit: int = TITLE_CHARS) -> str:
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
-    if " " in cut[limit // 2 :]:
+    if text[limit - 1] != " " and " " in cut[limit // 2 :]:  # the cut falls inside a word: end before it
         cut = cut[: cut.rfind(" ")]
     return cut.rstrip(" ,;:") + "…"
 
