@@ -132,11 +132,23 @@ def test_article_marks_exactly_the_cited_span(text, start, end, marked):
 def test_article_that_changed_or_vanished_gets_a_note_not_a_wrong_mark():
     c = {"n": 2, "start": 0, "end": 5, "quote": "Hello", "source": "a.txt", "title": "A"}
     changed = render.render_article(c, Document("d", "/a", "a.txt", "A", "s", 1, "Howdy <all>"))
-    assert "<mark" not in changed and "changed after this answer" in changed and "Howdy &lt;all&gt;" in changed
+    assert "<mark" not in changed and "has changed since this answer" in changed and "Howdy &lt;all&gt;" in changed
+    assert '<blockquote class="was">“Hello”</blockquote>' in changed  # the quote as it was
     out_of_range = render.render_article({**c, "end": 99}, Document("d", "/a", "a.txt", "A", "s", 1, "Hello"))
     assert "<mark" not in out_of_range
     gone = render.render_article(c, None)
-    assert "no longer in the index" in gone and "Hello" in gone
+    assert "was removed since this answer" in gone and "“Hello”" in gone and "<mark" not in gone
+
+
+def test_article_marked_changed_shows_the_quote_as_it_was_even_where_the_span_still_matches():
+    """A state other than "ok" wins over the text at the span: the viewer marks nothing it cannot vouch for."""
+    c = {"n": 1, "start": 0, "end": 5, "quote": "Hello", "source": "a.txt", "title": "A"}
+    doc = Document("d", "/a", "a.txt", "A", "s", 1, "Hello again")
+    assert '<mark class="quote"' in render.render_article(c, doc, "ok")
+    changed = render.render_article(c, doc, "changed")
+    assert "<mark" not in changed and render.NOTES["changed"] in changed and "Hello again" in changed
+    removed = render.render_article(c, doc, "removed")
+    assert "<mark" not in removed and render.NOTES["removed"] in removed and "Hello again" not in removed
 
 
 def test_sources_panel_groups_quotes_by_article():

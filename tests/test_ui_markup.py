@@ -32,7 +32,7 @@ PAYLOADS = [
     "&lt;b&gt;already escaped&lt;/b&gt; &amp; more",
 ]
 # What the renderers themselves write; anything else in their output came from the data.
-OWN_TAGS = {"div", "p", "span", "a", "strong", "b", "del", "mark", "ul", "li", "h3"}
+OWN_TAGS = {"div", "p", "span", "a", "strong", "b", "del", "mark", "ul", "li", "h3", "blockquote", "button"}
 
 
 class Markup(HTMLParser):

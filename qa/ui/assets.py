@@ -3,8 +3,36 @@
 # Scripts for gr.HTML(js_on_load=...). They run once per component; clicks are
 # caught by delegation on the component's root, so re-rendered HTML needs no
 # re-binding. `trigger` sends the data to the server as gr.EventData.
+# A Copy button copies its own data-copy attribute: the text never passes
+# through a script built from content. navigator.clipboard exists only on
+# https and localhost pages; elsewhere a selected, off-screen textarea is copied.
 CITE_CLICK_JS = """
+const copyText = (text) => {
+  if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+  return new Promise((resolve, reject) => {
+    const area = document.createElement('textarea');
+    area.value = text;
+    area.setAttribute('readonly', '');
+    area.style.position = 'fixed';
+    area.style.left = '-9999px';
+    document.body.appendChild(area);
+    area.select();
+    const done = document.execCommand('copy');
+    area.remove();
+    done ? resolve() : reject(new Error('copy refused'));
+  });
+};
 element.addEventListener('click', (event) => {
+  const button = event.target.closest('button.copy');
+  if (button && element.contains(button)) {
+    event.preventDefault();
+    copyText(button.dataset.copy || '').then(
+      () => { button.textContent = 'Copied'; button.dataset.copied = 'yes'; },
+      () => { button.textContent = 'Copy failed'; button.dataset.copied = 'no'; },
+    );
+    setTimeout(() => { button.textContent = 'Copy'; }, 2000);
+    return;
+  }
   const a = event.target.closest('a.cite');
   if (!a || !element.contains(a)) return;
   event.preventDefault();
@@ -65,6 +93,9 @@ a.cite:hover::after, a.cite:focus::after {
 .removed { font-size: .9em; margin-top: .4em; color: var(--body-text-color-subdued); }
 .removed del { color: var(--body-text-color-subdued); }
 .meta { font-size: .8em; color: var(--body-text-color-subdued); margin-top: .4em; }
+a.cite.changed, a.cite.removed { color: #b45309; text-decoration: underline dotted; }
+button.copy { font-size: .9em; margin-left: .6em; padding: 0 .5em; border: 1px solid var(--border-color-primary); border-radius: 4px; background: var(--background-fill-primary); color: var(--body-text-color); cursor: pointer; }
+button.copy:hover { background: var(--background-fill-secondary); }
 """
 
 SOURCES_CSS = """
@@ -79,6 +110,8 @@ li { margin: .25em 0; }
 a.cite { display: block; text-align: left; text-decoration: none; color: var(--body-text-color); cursor: pointer; padding: .2em .4em; border-radius: 4px; }
 a.cite:hover, a.cite.active { background: var(--background-fill-secondary); }
 a.cite b { color: var(--color-accent); }
+a.cite.changed b, a.cite.removed b { color: #b45309; }
+a.cite.changed, a.cite.removed { font-style: italic; }
 """
 
 ARTICLE_CSS = """
@@ -87,6 +120,7 @@ text-align: left;
 .article-head { margin-bottom: .5em; }
 .file { font-size: .8em; color: var(--body-text-color-subdued); font-family: var(--font-mono); }
 .note { font-size: .9em; color: #b45309; }
+.was { margin: .4em 0 .8em 0; padding: .3em .8em; border-left: 3px solid #d97706; background: rgba(217, 119, 6, .08); }
 .article-text { white-space: pre-wrap; line-height: 1.5; }
 mark.quote { background: #fde68a; color: #1f2937; padding: 1px 0; border-radius: 2px; }
 """

@@ -6,6 +6,12 @@ through `esc()`. Citation markers are `<a class="cite" data-turn=T data-n=N>`:
 the page's script sends (T, N) back to the server, which looks the citation up
 in that session's conversation, so an old answer's [n] still opens its own quote.
 
+A saved conversation may cite articles that have changed or been removed
+since it was answered. `states` maps (turn, n) to "ok", "changed" or
+"removed" (qa.history.citation_states); a citation that is not "ok" is marked
+and still shows the quote it had, and the viewer shows that quote with a note
+instead of marking whatever text now sits at the old span.
+
 >>> "<b>" in render_conversation([{"question": "<b>hi</b>", "answer": None, "streaming": ""}])
 False
 """
@@ -19,6 +25,13 @@ from collections.abc import Iterable
 from qa.answer import AnswerSentence, render_sentences
 from qa.citations import quote_matches
 from qa.documents import Document, byline
+
+States = dict[tuple[int, int], str]  # (turn, n) -> "ok" | "changed" | "removed"
+NOTES = {
+    "changed": "The article has changed since this answer; the quote is as it was.",
+    "removed": "The article was removed since this answer; the quote is as it was.",
+}
+
 
 def esc(text: object) -> str:
     """HTML-escape text for element content and attribute values.
@@ -53,18 +66,23 @@ def seconds(answer: dict) -> str:
 # Conversation ------------------------------------------------------------------
 
 
-def render_conversation(turns: list[dict]) -> str:
+def render_conversation(turns: list[dict], states: States | None = None, copies: dict[int, str] | None = None) -> str:
     """The whole chat; each turn is {"question", "answer" (dict or None), "streaming", "error"}, and while
-    it waits for the model, "waiting": the message saying its place in the line."""
+    it waits for the model, "waiting": the message saying its place in the line.
+
+    states: what became of each cited article (see the module's docstring); copies: turn -> the answer as
+    Markdown, which that answer's Copy button puts on the clipboard (no button for a turn without one).
+    """
     if not turns:
         return (
             '<div class="empty">Ask a question about your documents. Every sentence of an answer '
             "cites its source: hover over a [n] to read the quote, click it to open the article there.</div>"
         )
-    return "\n".join(render_turn(i, t) for i, t in enumerate(turns))
+    copies = copies or {}
+    return "\n".join(render_turn(i, t, states, copies.get(i, "")) for i, t in enumerate(turns))
 
 
-def render_turn(index: int, turn: dict) -> str:
+def render_turn(index: int, turn: dict, states: States | None = None, copy: str = "") -> str:
     question = f'<div class="q"><span class="who">You</span>{esc(turn["question"])}</div>'
     answer = turn.get("answer")
     if turn.get("error"):
@@ -82,7 +100,7 @@ def render_turn(index: int, turn: dict) -> str:
             text = "Searching the documents …"
         body = f'<div class="a streaming"><p class="answer-text">{text}</p>{looking}</div>'
     else:
-        body = render_answer(index, answer)
+        body = render_answer(index, answer, states, copy)
     return f'<div class="turn" id="turn-{index}" data-turn="{index}">{question}{body}</div>'
 
 
@@ -108,8 +126,9 @@ def render_looking(evidence: list[dict]) -> str:
     return f'<div class="looking"><div class="looking-head">Looking at</div><ul>{items}</ul></div>'
 
 
-def render_answer(turn: int, answer: dict) -> str:
-    """One finished answer: cited sentences, removed-sentence notes, model and time.
+def render_answer(turn: int, answer: dict, states: States | None = None, copy: str = "") -> str:
+    """One finished answer: cited sentences, removed-sentence notes, model and time, and a Copy button
+    when `copy` (the text it copies, kept in an escaped attribute) is given.
 
     >>> a = {"abstained": False, "model": "m", "timings": {"total_ms": 1500}, "citations": [
     ...     {"n": 1, "quote": "300 <men>", "title": "T", "source": "s.txt"}],
@@ -125,7 +144,7 @@ def render_answer(turn: int, answer: dict) -> str:
     search = answer.get("search_question") or ""
     if search and search != answer.get("question", search):
         meta += f" · searched for “{esc(search)}”"
-    meta += "</div>"
+    meta += f"{_copy_button(copy)}</div>"
     removed = "".join(
         '<div class="removed">Removed, not supported by its sources: '
         f'<del>{esc(s["text"])}</del> ({esc(s.get("reason") or "no reason given")})</div>'
@@ -144,7 +163,7 @@ def render_answer(turn: int, answer: dict) -> str:
     sentences = [AnswerSentence(**s) for s in answer.get("sentences", [])]
     text = render_sentences(
         sentences,
-        marker=lambda n: _cite_link(turn, by_n[n]) if n in by_n else "",
+        marker=lambda n: _cite_link(turn, by_n[n], _state(states, turn, n)) if n in by_n else "",
         text=esc,
         label=lambda attribution: f'<span class="label">{esc(attribution)}:</span> ',
     )
@@ -163,20 +182,53 @@ def _byline_html(record: dict) -> str:
     return f' <span class="byline">{esc(line)}</span>' if line else ""
 
 
-def _cite_link(turn: int, c: dict) -> str:
+def _state(states: States | None, turn: int, n: int) -> str:
+    return (states or {}).get((turn, n), "ok")
+
+
+def _cite_link(turn: int, c: dict, state: str = "ok") -> str:
+    """An answer's [n]: hover shows the quote (and, for an article changed or removed since, a note saying so).
+
+    >>> print(_cite_link(0, {"n": 1, "quote": "300 men", "title": "T"}, "changed"))  # doctest: +NORMALIZE_WHITESPACE
+    <a class="cite changed" href="#" role="button" data-turn="0" data-n="1"
+     data-quote="“300 men” — T · The article has changed since this answer; the quote is as it was."
+     title="The article has changed since this answer; the quote is as it was."
+     aria-label="Source 1: 300 men">[1]</a>
+    """
     line = byline(c.get("site"), c.get("published"))
     tip = f"“{c['quote']}” — {c.get('title') or c.get('source', '')}" + (f" ({line})" if line else "")
+    note = NOTES.get(state, "")
+    marked = f' title="{esc(note)}"' if note else ""
     return (
-        f'<a class="cite" href="#" role="button" data-turn="{turn}" data-n="{c["n"]}" '
-        f'data-quote="{esc(tip)}" aria-label="Source {c["n"]}: {esc(c["quote"])}">[{c["n"]}]</a>'
+        f'<a class="cite{_state_class(state)}" href="#" role="button" data-turn="{turn}" data-n="{c["n"]}" '
+        f'data-quote="{esc(tip + (f" · {note}" if note else ""))}"{marked} '
+        f'aria-label="Source {c["n"]}: {esc(c["quote"])}">[{c["n"]}]</a>'
     )
+
+
+def _state_class(state: str) -> str:
+    return f" {state}" if state in NOTES else ""
+
+
+def _copy_button(copy: str) -> str:
+    """The answer's Copy button; the page's script copies its data-copy attribute (no handler in the markup).
+
+    >>> _copy_button('A "quote" <b>[1]</b>')
+    ' <button type="button" class="copy" data-copy="A &quot;quote&quot; &lt;b&gt;[1]&lt;/b&gt;" title="Copy this answer as Markdown">Copy</button>'
+    >>> _copy_button("")
+    ''
+    """
+    if not copy:
+        return ""
+    return f' <button type="button" class="copy" data-copy="{esc(copy)}" title="Copy this answer as Markdown">Copy</button>'
 
 
 # Sources panel -----------------------------------------------------------------
 
 
-def render_sources(turn: int | None, answer: dict | None, active: int | None = None) -> str:
-    """The articles an answer cites, each with title, file and its quotes (click to open)."""
+def render_sources(turn: int | None, answer: dict | None, active: int | None = None, states: States | None = None) -> str:
+    """The articles an answer cites, each with title, file and its quotes (click to open); a quote whose
+    article changed or was removed since is marked, with the note as its hover text."""
     if answer is None or turn is None:
         return '<div class="empty">The sources of an answer appear here. Click one to open the article at its quote.</div>'
     if answer.get("abstained") or not answer.get("citations"):
@@ -187,8 +239,9 @@ def render_sources(turn: int | None, answer: dict | None, active: int | None = N
     out = [f"<h3>Sources of answer {turn + 1}</h3>"]
     for source, cites in groups.items():
         items = "".join(
-            f'<li><a class="cite{" active" if c["n"] == active else ""}" href="#" data-turn="{turn}" '
-            f'data-n="{c["n"]}"><b>[{c["n"]}]</b> “{esc(c["quote"])}”</a>'
+            f'<li><a class="cite{_state_class(_state(states, turn, c["n"]))}{" active" if c["n"] == active else ""}" '
+            f'href="#" data-turn="{turn}" data-n="{c["n"]}"{_note_title(_state(states, turn, c["n"]))}>'
+            f'<b>[{c["n"]}]</b> “{esc(c["quote"])}”</a>'
             + (f' <span class="page">p. {int(c["page"])}</span>' if c.get("page") else "")
             + "</li>"
             for c in cites
@@ -204,11 +257,17 @@ def render_sources(turn: int | None, answer: dict | None, active: int | None = N
     return "\n".join(out)
 
 
+def _note_title(state: str) -> str:
+    return f' title="{esc(NOTES[state])}"' if state in NOTES else ""
+
+
 # Article viewer ----------------------------------------------------------------
 
 
-def render_article(citation: dict, doc: Document | None) -> str:
-    """The full article with the citation's span marked; a note instead when it no longer matches.
+def render_article(citation: dict, doc: Document | None, state: str = "ok") -> str:
+    """The full article with the citation's span marked; the quote as it was and a note instead when the
+    article was removed, changed since the answer (`state`, from qa.history.citation_state), or no longer
+    holds the quote at the span: the viewer never marks text the answer did not cite.
 
     >>> d = Document("d", "/a.txt", "a.txt", "A & B", "x", 1, "One <two> three.")
     >>> c = {"n": 2, "start": 4, "end": 9, "quote": "<two>", "source": "a.txt", "title": "A & B"}
@@ -224,16 +283,13 @@ def render_article(citation: dict, doc: Document | None) -> str:
         + f'<div class="file">{esc(_location(citation.get("url"), citation["source"]))}{page} · characters '
         f'{citation["start"]}–{citation["end"]}</div></div>'
     )
-    if doc is None:
-        return (
-            f'<div class="article">{head}<p class="note">This article is no longer in the index. '
-            f"The quote was: “{esc(citation['quote'])}”</p></div>"
-        )
+    as_it_was = f'<blockquote class="was">“{esc(citation["quote"])}”</blockquote>'
+    if doc is None or state == "removed":
+        return f'<div class="article">{head}<p class="note removed">{esc(NOTES["removed"])}</p>{as_it_was}</div>'
     text, start, end = doc.text, citation["start"], citation["end"]
-    if not quote_matches(text, start, end, citation["quote"]):
+    if state == "changed" or not quote_matches(text, start, end, citation["quote"]):
         return (
-            f'<div class="article">{head}<p class="note">The article changed after this answer, so the quote '
-            f"cannot be marked. It was: “{esc(citation['quote'])}”</p>"
+            f'<div class="article">{head}<p class="note changed">{esc(NOTES["changed"])}</p>{as_it_was}'
             f'<div class="article-text">{esc(text)}</div></div>'
         )
     return (
