@@ -580,9 +580,9 @@ def history_list(
     if not saved:
         typer.echo(f"No saved conversations in {history_path(settings)}.")
         return
-    typer.echo(f"{'id':12}  {'turns':>5}  {'updated (UTC)':20}  {'owner':16}  title")
+    typer.echo(f"{'id':18}  {'turns':>5}  {'updated (UTC)':20}  {'owner':16}  title")
     for s in saved:
-        typer.echo(f"{s.id:12}  {s.turns:>5}  {s.updated:20}  {s.owner:16}  {s.title or '(untitled)'}")
+        typer.echo(f"{s.id:18}  {s.turns:>5}  {s.updated:20}  {s.owner:16}  {s.title or '(untitled)'}")
 
 
 @history_app.command("show")

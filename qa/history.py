@@ -236,7 +236,7 @@ class History:
             raise QAError(f"A saved conversation needs an owner such as 'local' or 'user:ann', not {owner!r}.")
         title = " ".join(str(title or "").split())[:MAX_TITLE_CHARS]
         now = _now()
-        conversation_id = secrets.token_urlsafe(9)
+        conversation_id = secrets.token_hex(9)  # not token_urlsafe: an id starting with "-" reads as an option
         with self._writing("save a new conversation") as db:
             db.execute(
                 "INSERT INTO conversations (id, owner, title, created, updated, turns, touched) "

@@ -59,7 +59,7 @@ def test_create_list_rename_delete(history):
     assert history.path.is_file() and history.conversations(None) == []
     made = history.create("local")
     assert isinstance(made, Saved) and (made.owner, made.title, made.turns) == ("local", "", 0)
-    assert re.fullmatch(r"[A-Za-z0-9_-]{12}", made.id)
+    assert re.fullmatch(r"[0-9a-f]{18}", made.id)  # never a leading "-" that a command line reads as an option
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", made.created) and made.updated == made.created
     assert history.get(made.id, "local") == made and history.conversations("local") == [made]
     renamed = history.rename(made.id, "local", "  Iraq\n fighters ")
