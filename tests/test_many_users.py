@@ -381,7 +381,7 @@ def test_past_the_line_size_a_client_is_told_busy_at_once(seed_library):
             assert third.seconds < 10  # refused at once, not after a wait
 
             # In the chat, the refusal is the answer's place, and the question goes back in the box.
-            inputs = [questions[3], None, "local", 6, "", "", []]
+            inputs = [questions[3], None, "local", 6, "", "", [], None, "chat-session-browser-key"]
             chat = _event(url, _fn_index(demo, "respond"), inputs, "chat-session")
             page, box = chat[-1]["output"]["data"][:2]
             assert "Could not answer." in page and "The assistant is busy: 1 question is already waiting" in page
@@ -476,7 +476,7 @@ def test_documents_tab_and_chat_places_work_while_a_question_holds_the_model(see
 
             # A chat question now waits behind the held one, and the chat itself says so.
             chat_messages: list[dict] = []
-            inputs = [IRAQ, None, "local", 6, "", "", []]
+            inputs = [IRAQ, None, "local", 6, "", "", [], None, "chat-session-browser-key"]
             chat = _in_thread(lambda: chat_messages.extend(_event(url, _fn_index(demo, "respond"), inputs, "chat-session", 60)))
             _until(lambda: len(line) == 2)
             time.sleep(0.5)

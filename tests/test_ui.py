@@ -311,7 +311,7 @@ def test_example_questions_come_from_the_settings():
 
 def test_login_comes_from_both_variables_or_none(monkeypatch):
     from qa.errors import QAError
-    from qa.ui.app import login_from_env
+    from qa.ui.login import login_from_env
 
     monkeypatch.delenv("QA_UI_USER", raising=False)
     monkeypatch.delenv("QA_UI_PASSWORD", raising=False)
@@ -564,10 +564,19 @@ def test_browser_follow_up_keeps_each_answer_its_own_citations(scripted_app, bro
     _wait(browser).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "#qa-viewer mark.quote"), "300 fighters"))
     assert "Sources of answer 2" in browser.find_element(By.ID, "qa-sources").text
 
-    # A second visitor starts with an empty conversation.
+    # The same browser, opening the page again, finds the conversation where it left it.
+    browser.get(url)
+    _wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#qa-chat a.cite[data-turn='1']")))
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#qa-conversations input[type=radio]")) == 1
+    assert DAMASCUS in browser.find_element(By.ID, "qa-conversations").text  # titled by its first question
+
+    # A second visitor (another browser: no key of its own yet) starts with an empty conversation and an empty list.
+    browser.execute_script("localStorage.clear()")
     browser.get(url)
     _wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#qa-question textarea")))
+    _wait(browser, 10).until(lambda d: d.execute_script("return localStorage.getItem('qa-browser-key')"))
     assert browser.find_elements(By.CSS_SELECTOR, "#qa-chat .turn") == []
+    assert browser.find_elements(By.CSS_SELECTOR, "#qa-conversations input[type=radio]") == []
 
 
 @pytest.mark.browser

@@ -10,22 +10,32 @@ Changes to the documents run beside the questions, one at a time, so the
 documents tab and the article viewer never wait for an answer. QAError
 becomes an on-screen message, never a traceback.
 
-Rendering lives in qa/ui/render.py; answering in qa/conversation.py; the
-documents in qa/library.py.
+Every finished turn (an answer or an error) is saved as it completes, under
+its owner: the logged-in user, else the browser (qa/ui/login.py). The
+conversation list shows the owner's saved conversations, newest first; a page
+opened again opens the latest, and its old citations still open their quotes,
+marked when the article has changed or gone since. The /ask_saved,
+/conversations, /conversation and /export API endpoints answer only with the
+caller's own.
+
+Rendering lives in qa/ui/render.py; answering in qa/conversation.py; saved
+conversations in qa/ui/saved.py over qa/history.py; the documents in
+qa/library.py.
 """
 
 # No `from __future__ import annotations`: Gradio reads the handlers' type
 # hints (gr.EventData, the API's str -> dict) at run time, from local names.
 import logging
-import os
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.answer import Looking
 from qa.assistant import Assistant
 from qa.conversation import LLM_CHOICES, Assistants, Conversation, Turn
-from qa.errors import ModelBusy, QAError
+from qa.errors import ConversationNotFound, ModelBusy, QAError
+from qa.history import History
 from qa.ingest.web import is_url
 from qa.library import Library
 from qa.scope import Scope
@@ -33,6 +43,8 @@ from qa.settings import Settings
 from qa.ui import assets
 from qa.ui import notify
 from qa.ui import render
+from qa.ui.login import BROWSER_KEY, logins_from_env, new_browser_key, owner_of
+from qa.ui.saved import SavedChats
 from qa.ui.turns import Waiting, call_in_turn, in_turn
 from qa.waiting_line import WaitingLine
 
@@ -50,6 +62,10 @@ LIBRARY_SLOT = "library"  # concurrency group of the events that change the docu
 # Gradio refuses events past this many waiting for a worker: a guard against floods of page events
 # (questions never wait in Gradio's queue; they have their own line).
 MAX_QUEUED_EVENTS = 200
+# Where the page keeps its browser key (localStorage). Gradio sends the "secret" to every page in its config,
+# so it hides nothing; it is fixed so that a restarted server still reads the key a browser kept.
+BROWSER_KEY_STORAGE = "qa-browser-key"
+BROWSER_KEY_SECRET = "qa-browser-key"
 
 
 def example_questions(settings: Settings) -> list[str]:
@@ -76,15 +92,19 @@ def upload_limit(settings: Settings) -> int:
     return int(settings.max_file_mb * 1024 * 1024)
 
 
-def build_app(assistants: Assistants, library: Library, line: WaitingLine | None = None) -> "gr.Blocks":
-    """The Gradio app: chat, documents and settings, plus the /ask API.
+def build_app(
+    assistants: Assistants, library: Library, line: WaitingLine | None = None, history: History | None = None
+) -> "gr.Blocks":
+    """The Gradio app: chat with saved conversations, documents and settings, plus the API.
 
     line: where questions wait for the model (default: one sized by the settings' queue_size and queue_timeout_s).
+    history: where conversations are saved (default: `History.for_settings`, beside the index).
     """
     import gradio as gr
 
     settings = assistants.settings
     line = WaitingLine.from_settings(settings) if line is None else line
+    saved = SavedChats(History.for_settings(settings) if history is None else history, library)
 
     def fail(exc: Exception) -> str:
         """The message to show for exc; unexpected errors are logged with their traceback."""
@@ -93,21 +113,48 @@ def build_app(assistants: Assistants, library: Library, line: WaitingLine | None
         log.exception("Unexpected error in the UI")
         return f"Unexpected error ({type(exc).__name__}: {exc}). The server log has the details."
 
-    def conversation(turns: list[dict]) -> Conversation:
+    def chat_of(turns: list[dict]) -> Conversation:
         return Conversation(assistants, [Turn.from_dict(t) for t in turns])
+
+    def owner(request: "gr.Request | None", key: str | None) -> str:
+        """The caller's owner: its login, else its browser key (QAError when it has neither)."""
+        return owner_of(getattr(request, "username", None), key)
+
+    def shown_chat(turns: list[dict], marks: dict | None = None) -> str:
+        """The chat's HTML, each finished answer with its Copy button."""
+        return render.render_conversation(turns, marks, SavedChats.copies(turns, marks))
+
+    def last_sources(turns: list[dict], marks: dict | None = None) -> str:
+        answered = [i for i, t in enumerate(turns) if t.get("answer")]
+        if not answered:
+            return render.render_sources(None, None)
+        return render.render_sources(answered[-1], turns[answered[-1]]["answer"], states=marks)
+
+    def list_update(who: str | None, value: str | None):
+        """The conversation list: `who`'s conversations (none when unknown), `value` chosen."""
+        return gr.update(choices=saved.choices(who) if who else [], value=value)
 
     # Chat ---------------------------------------------------------------------
 
-    async def respond(question: str, turns: list[dict], llm: str, top_k: float, since: str, until: str, only: list[str] | None):
-        chat = conversation(turns)
+    async def respond(
+        question: str, turns: list[dict], llm: str, top_k: float, since: str, until: str, only: list[str] | None,
+        chat_id: str | None, key: str | None, request: gr.Request,
+    ):  # fmt: skip
+        chat = chat_of(turns)
         limits = {"since": since or None, "until": until or None, "sources": only or None}
         try:
             asked = chat.check(question)
             Scope.of(**limits)
         except QAError as exc:
             notify.warn(str(exc))
-            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            yield (gr.skip(),) * 6
             return
+        try:
+            marks = saved.states(turns)  # what became of the articles the earlier answers cite
+        except Exception as exc:
+            log.warning("Could not check the earlier citations: %s", exc)
+            marks = {}
+        copies = SavedChats.copies(turns, marks)
         shown: list[dict] = []
         looking: list[dict] = []
         cleared = ""  # empty the question box once the turn shows, then leave it to the user
@@ -115,7 +162,7 @@ def build_app(assistants: Assistants, library: Library, line: WaitingLine | None
             async for item in in_turn(line, lambda: chat.stream(question, llm=llm, top_k=int(top_k), **limits)):
                 if isinstance(item, Waiting):
                     shown = [*turns, {"question": asked, "answer": None, "error": "", "waiting": item.message()}]
-                    yield render.render_conversation(shown), cleared, shown, gr.skip()
+                    yield render.render_conversation(shown, marks, copies), cleared, shown, gr.skip(), gr.skip(), gr.skip()
                     cleared = gr.skip()
                     continue
                 if isinstance(item, Looking):
@@ -124,28 +171,43 @@ def build_app(assistants: Assistants, library: Library, line: WaitingLine | None
                 if isinstance(item, (str, Looking)):
                     shown[-1]["looking"] = looking
                     shown[-1]["streaming"] = item if isinstance(item, str) else ""
-                    yield render.render_conversation(shown), cleared, shown, gr.skip()
+                    yield render.render_conversation(shown, marks, copies), cleared, shown, gr.skip(), gr.skip(), gr.skip()
                     cleared = gr.skip()
         except ModelBusy as exc:  # the turn never began: say so in the chat, and put the question back to try again
             shown = [*turns, {"question": asked, "answer": None, "error": str(exc)}]
-            yield render.render_conversation(shown), question, shown, gr.skip()
+            yield render.render_conversation(shown, marks, copies), question, shown, gr.skip(), gr.skip(), gr.skip()
             return
         except Exception as exc:  # shown in the chat and as a toast, never as a traceback
             shown = [t.to_dict() for t in chat.turns]
             shown[-1]["error"] = fail(exc)
             notify.warn(shown[-1]["error"])
-            yield render.render_conversation(shown), gr.skip(), shown, gr.skip()
+            chat_id, listed = save(chat, turns, chat_id, key, request)
+            yield render.render_conversation(shown, marks, copies), gr.skip(), shown, gr.skip(), chat_id, listed
             return
+        chat_id, listed = save(chat, turns, chat_id, key, request)
         index = len(shown) - 1
-        sources = render.render_sources(index, shown[index]["answer"])
-        yield render.render_conversation(shown), gr.skip(), shown, sources
+        sources = render.render_sources(index, shown[index]["answer"], states=marks)
+        yield shown_chat(shown, marks), gr.skip(), shown, sources, chat_id, listed
+
+    def save(chat: Conversation, before: list[dict], chat_id: str | None, key: str, request) -> tuple:
+        """Save the conversation's new last turn; (its id, the list's update), or skips when it cannot be saved."""
+        if len(chat.turns) <= len(before):  # no turn was added
+            return gr.skip(), gr.skip()
+        try:
+            who = owner(request, key)
+            chat_id = saved.save(who, chat_id, chat.turns[-1], earlier=chat.turns[:-1])
+            return chat_id, list_update(who, chat_id)
+        except Exception as exc:  # the answer stands; only keeping it failed
+            notify.warn(f"This answer is shown but was not saved: {fail(exc)}")
+            return gr.skip(), gr.skip()
 
     def open_citation(turns: list[dict], evt: gr.EventData):
-        chat = conversation(turns)
+        chat = chat_of(turns)
         try:
             index, n = int(evt.turn), int(evt.n)
             citation = chat.citation(index, n)
             doc = library.document(citation.doc_id)
+            state = saved.state(citation)
         except (AttributeError, TypeError, ValueError):
             notify.warn("That citation is no longer in this conversation.")
             return gr.skip(), gr.skip()
@@ -153,10 +215,91 @@ def build_app(assistants: Assistants, library: Library, line: WaitingLine | None
             notify.warn(fail(exc))
             return gr.skip(), gr.skip()
         answer = turns[index]["answer"]
-        return render.render_sources(index, answer, active=n), render.render_article(answer["citations"][n - 1], doc)
+        return (
+            render.render_sources(index, answer, active=n, states={(index, n): state}),
+            render.render_article(answer["citations"][n - 1], doc, state),
+        )
 
-    def clear():
-        return render.render_conversation([]), [], render.render_sources(None, None), render.EMPTY_ARTICLE
+    # Saved conversations --------------------------------------------------------
+
+    def opened_views(who: str, chat_id: str | None) -> tuple:
+        """(id, turns, chat, sources, viewer, list, title) for conversation `chat_id` of `who`; an empty chat for None."""
+        if chat_id is None:
+            empty = render.render_conversation([])
+            return None, [], empty, render.render_sources(None, None), render.EMPTY_ARTICLE, list_update(who, None), ""
+        opened = saved.open(who, chat_id)
+        return (
+            opened.saved.id, opened.turns, shown_chat(opened.turns, opened.states), last_sources(opened.turns, opened.states),
+            render.EMPTY_ARTICLE, list_update(who, opened.saved.id), opened.saved.title,
+        )  # fmt: skip
+
+    def start(key: str | None, request: gr.Request):
+        """On opening the page: give a new browser its key, list its conversations and open the latest."""
+        if not getattr(request, "username", None) and not BROWSER_KEY.fullmatch(key or ""):
+            key = new_browser_key()
+        try:
+            who = owner(request, key)
+            latest = saved.latest(who)
+            return key, *opened_views(who, latest.saved.id if latest else None)
+        except Exception as exc:
+            notify.warn(fail(exc))
+            return key, *(gr.skip(),) * 7
+
+    def open_saved(chat_id: str | None, key: str | None, request: gr.Request):
+        if not chat_id:
+            return (gr.skip(),) * 7
+        try:
+            return opened_views(owner(request, key), chat_id)
+        except ConversationNotFound:
+            notify.warn("That conversation is no longer saved (deleted from another page?).")
+            return (gr.skip(),) * 5 + (list_update(owner(request, key), None), gr.skip())
+        except Exception as exc:
+            notify.warn(fail(exc))
+            return (gr.skip(),) * 7
+
+    def clear(key: str | None, request: gr.Request):
+        try:
+            return opened_views(owner(request, key), None)
+        except QAError:
+            return opened_views(None, None)
+
+    def rename(chat_id: str | None, title: str, key: str | None, request: gr.Request):
+        if not chat_id:
+            notify.warn("Ask a question first: a conversation is saved with its first answer.")
+            return gr.skip(), gr.skip()
+        try:
+            who = owner(request, key)
+            renamed = saved.rename(who, chat_id, title)
+            return list_update(who, chat_id), renamed.title
+        except Exception as exc:
+            notify.warn(fail(exc))
+            return gr.skip(), gr.skip()
+
+    def delete(chat_id: str | None, key: str | None, request: gr.Request):
+        if not chat_id:
+            notify.warn("Choose a saved conversation to delete.")
+            return (gr.skip(),) * 7
+        try:
+            who = owner(request, key)
+            saved.delete(who, chat_id)
+            return opened_views(who, None)
+        except Exception as exc:
+            notify.warn(fail(exc))
+            return (gr.skip(),) * 7
+
+    def export_file(format: str):
+        def download(chat_id: str | None, key: str | None, request: gr.Request):
+            if not chat_id:
+                notify.warn("Ask a question first: there is nothing to export yet.")
+                return gr.skip()
+            try:
+                return gr.update(value=str(saved.export_file(owner(request, key), chat_id, format)), visible=True)
+            except Exception as exc:
+                notify.warn(fail(exc))
+                return gr.skip()
+
+        download.__name__ = f"download_{format}"
+        return download
 
     def choose_llm(llm: str):
         try:
@@ -245,6 +388,28 @@ def build_app(assistants: Assistants, library: Library, line: WaitingLine | None
 
     # API ----------------------------------------------------------------------
 
+    async def answer(question: str, limits: dict, conversation: str = "", browser: str = "", request=None) -> dict:
+        """The answer's JSON; with `conversation` ("new" or a saved id), the turn saved there and its id added."""
+        who, chat_id, chat = None, None, Conversation(assistants)
+        if conversation:
+            who = owner(request, browser)  # before the line: a caller with no owner, or not this one's, waits for nothing
+            if conversation != "new":
+                chat_id = conversation
+                chat = chat_of(saved.open(who, chat_id).turns)
+        chat.check(question)  # a bad question is refused before it waits in line
+        Scope.of(**limits)
+        try:
+            reply = await call_in_turn(line, lambda: chat.ask(question, **limits).to_dict())
+        except ModelBusy:
+            raise
+        except Exception:
+            if who and chat.turns and chat.turns[-1].error:  # the failed turn is kept, as the chat keeps it
+                saved.save(who, chat_id, chat.turns[-1], earlier=chat.turns[:-1])
+            raise
+        if who is None:
+            return reply
+        return {**reply, "conversation": saved.save(who, chat_id, chat.turns[-1], earlier=chat.turns[:-1])}
+
     async def ask(question: str, since: str = "", until: str = "", sources: list[str] | None = None) -> dict:
         """Answer a question from the indexed documents; the same JSON as `qa ask --json`.
 
@@ -253,11 +418,50 @@ def build_app(assistants: Assistants, library: Library, line: WaitingLine | None
         long, the error begins "The assistant is busy": try again in a minute.
         """
         try:
+            return await answer(question, {"since": since or None, "until": until or None, "sources": sources or None})
+        except Exception as exc:
+            raise notify.error(fail(exc)) from None
+
+    async def ask_saved(
+        question: str, conversation: str = "new", browser: str = "", since: str = "", until: str = "",
+        sources: list[str] | None = None, request: gr.Request = None,
+    ) -> dict:  # fmt: skip
+        """Answer a question as /ask does, and save it: conversation "new" starts a saved conversation, a saved
+        conversation's id continues it (follow-ups read its earlier turns). The reply is /ask's JSON with the
+        conversation's id added as "conversation".
+
+        Saved conversations belong to the login, or, without one, to the key given as browser.
+        """
+        try:
             limits = {"since": since or None, "until": until or None, "sources": sources or None}
-            chat = Conversation(assistants)
-            chat.check(question)  # a bad question is refused before it waits in line
-            Scope.of(**limits)
-            return await call_in_turn(line, lambda: chat.ask(question, **limits).to_dict())
+            return await answer(question, limits, conversation or "new", browser, request)
+        except Exception as exc:
+            raise notify.error(fail(exc)) from None
+
+    def conversations(browser: str = "", request: gr.Request = None) -> list[dict]:
+        """Your saved conversations, the most recently changed first: id, title, created, updated, turns.
+
+        With a login they are the login's; without one, those saved under the key given as browser.
+        """
+        try:
+            return [asdict(s) for s in saved.conversations(owner(request, browser))]
+        except Exception as exc:
+            raise notify.error(fail(exc)) from None
+
+    def conversation_api(conversation_id: str, browser: str = "", request: gr.Request = None) -> dict:
+        """One of your saved conversations: id, title, created, updated, its turns (question, answer, error)
+        and, for each citation, whether its article still holds the quote ("ok", "changed" or "removed")."""
+        try:
+            opened = saved.open(owner(request, browser), conversation_id)
+            states = [{"turn": t, "n": n, "state": state} for (t, n), state in sorted(opened.states.items())]
+            return {**asdict(opened.saved), "turns": opened.turns, "citation_states": states}
+        except Exception as exc:
+            raise notify.error(fail(exc)) from None
+
+    def export(conversation_id: str, format: str = "markdown", browser: str = "", request: gr.Request = None) -> str:
+        """One of your saved conversations as text: format "markdown" (quotes with their sources) or "json"."""
+        try:
+            return saved.export(owner(request, browser), conversation_id, format)
         except Exception as exc:
             raise notify.error(fail(exc)) from None
 
@@ -271,9 +475,26 @@ def build_app(assistants: Assistants, library: Library, line: WaitingLine | None
 
     with gr.Blocks(title="qa: answers with sources", analytics_enabled=False) as demo:
         turns = gr.State([])
+        chat_id = gr.State(None)  # the open conversation's id once its first turn is saved
+        browser = gr.BrowserState("", storage_key=BROWSER_KEY_STORAGE, secret=BROWSER_KEY_SECRET)
         gr.Markdown("## Ask your articles\nEvery sentence cites an exact quote; the assistant says so when the documents do not answer.")
         with gr.Tab("Chat"):
             with gr.Row(equal_height=False):
+                with gr.Column(scale=1, min_width=220):
+                    clear_button = gr.Button("New conversation", size="sm", elem_id="qa-new")
+                    saved_list = gr.Radio(
+                        choices=[], value=None, label="Conversations", info="Newest first; click one to open it.",
+                        elem_id="qa-conversations",
+                    )  # fmt: skip
+                    with gr.Accordion("Rename, delete, export", open=False, elem_id="qa-manage"):
+                        title = gr.Textbox(label="Title", max_lines=1, elem_id="qa-title")
+                        with gr.Row():
+                            rename_button = gr.Button("Rename", size="sm", elem_id="qa-rename")
+                            delete_button = gr.Button("Delete", size="sm", variant="stop", elem_id="qa-delete")
+                        with gr.Row():
+                            markdown_button = gr.Button("Export Markdown", size="sm", elem_id="qa-export-md")
+                            json_button = gr.Button("Export JSON", size="sm", elem_id="qa-export-json")
+                        exported = gr.File(label="Download", visible=False, interactive=False, elem_id="qa-export")
                 with gr.Column(scale=3):
                     chat = gr.HTML(
                         render.render_conversation([]),
@@ -317,7 +538,6 @@ def build_app(assistants: Assistants, library: Library, line: WaitingLine | None
                             elem_id="qa-only",
                         )
                         gr.Markdown("Articles without a known date are left out when a date is set.")
-                    clear_button = gr.Button("New conversation", size="sm")
                 with gr.Column(scale=2):
                     sources = gr.HTML(
                         render.render_sources(None, None),
@@ -359,13 +579,21 @@ def build_app(assistants: Assistants, library: Library, line: WaitingLine | None
                 doomed = gr.Dropdown(label="Document to remove", choices=[], scale=4, elem_id="qa-remove-choice")
                 remove_button = gr.Button("Remove", variant="stop", scale=1)
 
-        chat_outputs = [chat, question, turns, sources]
-        ask_inputs = [question, turns, llm, top_k, since, until, only]
+        chat_outputs = [chat, question, turns, sources, chat_id, saved_list]
+        ask_inputs = [question, turns, llm, top_k, since, until, only, chat_id, browser]
         question.submit(respond, ask_inputs, chat_outputs, **question_work)
         ask_button.click(respond, ask_inputs, chat_outputs, **question_work)
         chat.click(open_citation, [turns], [sources, viewer], **private)
         sources.click(open_citation, [turns], [sources, viewer], **private)
-        clear_button.click(clear, None, [chat, turns, sources, viewer], **private)
+        opened = [chat_id, turns, chat, sources, viewer, saved_list, title]
+        demo.load(start, [browser], [browser, *opened], **private)
+        saved_list.input(open_saved, [saved_list, browser], opened, **private)
+        clear_button.click(clear, [browser], opened, **private)
+        rename_button.click(rename, [chat_id, title, browser], [saved_list, title], **private)
+        title.submit(rename, [chat_id, title, browser], [saved_list, title], **private)
+        delete_button.click(delete, [chat_id, browser], opened, **private)
+        markdown_button.click(export_file("markdown"), [chat_id, browser], [exported], **private)
+        json_button.click(export_file("json"), [chat_id, browser], [exported], **private)
         llm.change(choose_llm, [llm], [llm, model], **private)
         views = [table, doomed, only]
         upload_button.click(upload, [files], [status, *views, files], **library_work)
@@ -375,6 +603,10 @@ def build_app(assistants: Assistants, library: Library, line: WaitingLine | None
         reindex_button.click(reindex, None, [status, *views], **library_work)
         demo.load(refresh, None, views, **private)
         gr.api(ask, api_name="ask", concurrency_limit=None)
+        gr.api(ask_saved, api_name="ask_saved", concurrency_limit=None)
+        gr.api(conversations, api_name="conversations")
+        gr.api(conversation_api, api_name="conversation")
+        gr.api(export, api_name="export")
 
     demo.queue(default_concurrency_limit=4, max_size=MAX_QUEUED_EVENTS)
     return demo
@@ -394,18 +626,10 @@ def _status(message: str, problems: list[str]) -> str:
     return "\n".join(lines) or "Nothing was indexed."
 
 
-def login_from_env() -> tuple[str, str] | None:
-    """(user, password) from QA_UI_USER / QA_UI_PASSWORD, None when neither is set."""
-    user, password = os.environ.get("QA_UI_USER", ""), os.environ.get("QA_UI_PASSWORD", "")
-    if not user and not password:
-        return None
-    if not user or not password:
-        raise QAError("Set both QA_UI_USER and QA_UI_PASSWORD to require a login, or neither.")
-    return user, password
-
-
-def exposure_warning(host: str, port: int, login: tuple[str, str] | None) -> str:
+def exposure_warning(host: str, port: int, login: object) -> str:
     """A warning to print when the UI would listen beyond this machine without a login; "" otherwise.
+
+    login: the logins (a list of (user, password), or one pair); empty or None when there is none.
 
     The UI has no accounts of its own: whoever reaches the port can read every
     indexed document, add and remove documents, and use the model.
@@ -415,12 +639,13 @@ def exposure_warning(host: str, port: int, login: tuple[str, str] | None) -> str
     >>> exposure_warning("0.0.0.0", 7860, None).split(":")[0]
     'Warning'
     """
-    if login is not None or _is_loopback(host):
+    if login or _is_loopback(host):
         return ""
     return (
         f"Warning: the UI listens on {host or 'every address'} port {port} without a login. Anyone who can reach "
         "that port can read the indexed documents, add or remove documents and use the model. Set QA_UI_USER "
-        "and QA_UI_PASSWORD to require a login, or use --host 127.0.0.1 to keep it on this machine."
+        "and QA_UI_PASSWORD (or QA_UI_USERS=\"ann:pw1,bob:pw2\") to require a login, or use --host 127.0.0.1 to "
+        "keep it on this machine."
     )
 
 
@@ -442,8 +667,11 @@ def _is_loopback(host: str) -> bool:
 
 
 def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, open_browser: bool = False) -> None:
-    """Load the models, index the seeds folder if the index is empty, and serve the UI until interrupted."""
-    auth = login_from_env()
+    """Load the models, index the seeds folder if the index is empty, and serve the UI until interrupted.
+
+    Logins come from QA_UI_USER/QA_UI_PASSWORD, QA_UI_USERS and QA_UI_USERS_FILE (qa/ui/login.py).
+    """
+    auth = logins_from_env() or None
     warning = exposure_warning(host, port, auth)
     if warning:
         print(warning, file=sys.stderr)
@@ -451,10 +679,11 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, open_b
     report = library.ensure_index()  # logs that it is indexing the seeds when the index is empty
     if report is not None:
         print(f"Indexed {report.summary()}.", file=sys.stderr)
+    history = History.for_settings(settings)  # a history file it cannot use stops it here, before the models load
     assistants = Assistants(Assistant(settings, embedder=library.embedder))
     print(f"Loading the models. {assistants.describe()} ...", file=sys.stderr)
     assistants.base.warm_up()
-    demo = build_app(assistants, library)
+    demo = build_app(assistants, library, history=history)
     print(f"Open http://{host}:{port} (Ctrl+C stops it).", file=sys.stderr)
     demo.launch(
         server_name=host,
