@@ -14,20 +14,17 @@ Every finished turn (an answer or an error) is saved as it completes, under
 its owner: the logged-in user, else the browser (qa/ui/login.py). The
 conversation list shows the owner's saved conversations, newest first; a page
 opened again opens the latest, and its old citations still open their quotes,
-marked when the article has changed or gone since. The /ask_saved,
-/conversations, /conversation and /export API endpoints answer only with the
-caller's own.
+marked when the article has changed or gone since.
 
-Rendering lives in qa/ui/render.py; answering in qa/conversation.py; saved
-conversations in qa/ui/saved.py over qa/history.py; the documents in
-qa/library.py.
+Rendering lives in qa/ui/render.py; the API endpoints in qa/ui/api.py;
+answering in qa/conversation.py; saved conversations in qa/ui/saved.py over
+qa/history.py; the documents in qa/library.py.
 """
 
 # No `from __future__ import annotations`: Gradio reads the handlers' type
 # hints (gr.EventData, the API's str -> dict) at run time, from local names.
 import logging
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,12 +37,13 @@ from qa.ingest.web import is_url
 from qa.library import Library
 from qa.scope import Scope
 from qa.settings import Settings
+from qa.ui import api
 from qa.ui import assets
 from qa.ui import notify
 from qa.ui import render
 from qa.ui.login import BROWSER_KEY, logins_from_env, new_browser_key, owner_of
 from qa.ui.saved import SavedChats
-from qa.ui.turns import Waiting, call_in_turn, in_turn
+from qa.ui.turns import Waiting, in_turn
 from qa.waiting_line import WaitingLine
 
 if TYPE_CHECKING:
@@ -386,85 +384,6 @@ def build_app(
             notify.warn(fail(exc))
             return _status("", [fail(exc)]), gr.skip(), gr.skip(), gr.skip()
 
-    # API ----------------------------------------------------------------------
-
-    async def answer(question: str, limits: dict, conversation: str = "", browser: str = "", request=None) -> dict:
-        """The answer's JSON; with `conversation` ("new" or a saved id), the turn saved there and its id added."""
-        who, chat_id, chat = None, None, Conversation(assistants)
-        if conversation:
-            who = owner(request, browser)  # before the line: a caller with no owner, or not this one's, waits for nothing
-            if conversation != "new":
-                chat_id = conversation
-                chat = chat_of(saved.open(who, chat_id).turns)
-        chat.check(question)  # a bad question is refused before it waits in line
-        Scope.of(**limits)
-        try:
-            reply = await call_in_turn(line, lambda: chat.ask(question, **limits).to_dict())
-        except ModelBusy:
-            raise
-        except Exception:
-            if who and chat.turns and chat.turns[-1].error:  # the failed turn is kept, as the chat keeps it
-                saved.save(who, chat_id, chat.turns[-1], earlier=chat.turns[:-1])
-            raise
-        if who is None:
-            return reply
-        return {**reply, "conversation": saved.save(who, chat_id, chat.turns[-1], earlier=chat.turns[:-1])}
-
-    async def ask(question: str, since: str = "", until: str = "", sources: list[str] | None = None) -> dict:
-        """Answer a question from the indexed documents; the same JSON as `qa ask --json`.
-
-        since and until (YYYY, YYYY-MM or YYYY-MM-DD) and sources (documents' ids or files, or publishers)
-        limit the articles it answers from. When too many questions are waiting, or this one waited too
-        long, the error begins "The assistant is busy": try again in a minute.
-        """
-        try:
-            return await answer(question, {"since": since or None, "until": until or None, "sources": sources or None})
-        except Exception as exc:
-            raise notify.error(fail(exc)) from None
-
-    async def ask_saved(
-        question: str, conversation: str = "new", browser: str = "", since: str = "", until: str = "",
-        sources: list[str] | None = None, request: gr.Request = None,
-    ) -> dict:  # fmt: skip
-        """Answer a question as /ask does, and save it: conversation "new" starts a saved conversation, a saved
-        conversation's id continues it (follow-ups read its earlier turns). The reply is /ask's JSON with the
-        conversation's id added as "conversation".
-
-        Saved conversations belong to the login, or, without one, to the key given as browser.
-        """
-        try:
-            limits = {"since": since or None, "until": until or None, "sources": sources or None}
-            return await answer(question, limits, conversation or "new", browser, request)
-        except Exception as exc:
-            raise notify.error(fail(exc)) from None
-
-    def conversations(browser: str = "", request: gr.Request = None) -> list[dict]:
-        """Your saved conversations, the most recently changed first: id, title, created, updated, turns.
-
-        With a login they are the login's; without one, those saved under the key given as browser.
-        """
-        try:
-            return [asdict(s) for s in saved.conversations(owner(request, browser))]
-        except Exception as exc:
-            raise notify.error(fail(exc)) from None
-
-    def conversation_api(conversation_id: str, browser: str = "", request: gr.Request = None) -> dict:
-        """One of your saved conversations: id, title, created, updated, its turns (question, answer, error)
-        and, for each citation, whether its article still holds the quote ("ok", "changed" or "removed")."""
-        try:
-            opened = saved.open(owner(request, browser), conversation_id)
-            states = [{"turn": t, "n": n, "state": state} for (t, n), state in sorted(opened.states.items())]
-            return {**asdict(opened.saved), "turns": opened.turns, "citation_states": states}
-        except Exception as exc:
-            raise notify.error(fail(exc)) from None
-
-    def export(conversation_id: str, format: str = "markdown", browser: str = "", request: gr.Request = None) -> str:
-        """One of your saved conversations as text: format "markdown" (quotes with their sources) or "json"."""
-        try:
-            return saved.export(owner(request, browser), conversation_id, format)
-        except Exception as exc:
-            raise notify.error(fail(exc)) from None
-
     # Layout -------------------------------------------------------------------
 
     private = {"api_visibility": "private"}
@@ -602,11 +521,7 @@ def build_app(
         remove_button.click(remove, [doomed], [status, *views], **library_work)
         reindex_button.click(reindex, None, [status, *views], **library_work)
         demo.load(refresh, None, views, **private)
-        gr.api(ask, api_name="ask", concurrency_limit=None)
-        gr.api(ask_saved, api_name="ask_saved", concurrency_limit=None)
-        gr.api(conversations, api_name="conversations")
-        gr.api(conversation_api, api_name="conversation")
-        gr.api(export, api_name="export")
+        api.add_endpoints(assistants, saved, line, fail)
 
     demo.queue(default_concurrency_limit=4, max_size=MAX_QUEUED_EVENTS)
     return demo
