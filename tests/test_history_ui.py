@@ -232,10 +232,10 @@ def _choices(update: dict) -> list[str]:
 
 
 def test_a_new_browser_gets_a_key_and_an_empty_list(words_app):
-    key, chat_id, turns, chat, _, _, listed, title = words_app.fn["start"]("", request())
+    key, chat_id, turns, chat, _, _, listed, title, download = words_app.fn["start"]("", request())
     assert BROWSER_KEY.fullmatch(key)
     assert chat_id is None and turns == [] and listed["choices"] == [] and title == ""
-    assert 'class="empty"' in chat
+    assert 'class="empty"' in chat and download["visible"] is False
     assert words_app.fn["start"](key, request())[0] == key  # a browser keeps its key
 
 
@@ -245,7 +245,7 @@ def test_opening_the_page_lists_the_browsers_conversations_and_opens_the_latest(
     latest = _saved(words_app, f"browser:{KEY}", Turn("How long was the queue?", _answer_citing(_citation(doc, QUEUE))))
     _saved(words_app, f"browser:{OTHER_KEY}", Turn("Someone else's question?", error="x"))
 
-    key, chat_id, turns, chat, sources, _, listed, title = words_app.fn["start"](KEY, request())
+    key, chat_id, turns, chat, sources, _, listed, title, _ = words_app.fn["start"](KEY, request())
     assert key == KEY and chat_id == latest and title == "How long was the queue?"
     assert _choices(listed) == [latest, older] and listed["value"] == latest
     assert [t["question"] for t in turns] == ["How long was the queue?"]
@@ -261,7 +261,7 @@ def test_opening_the_page_lists_the_browsers_conversations_and_opens_the_latest(
 def test_with_a_login_the_user_owns_the_conversations_whatever_the_browser(words_app):
     ann = _saved(words_app, "user:ann", Turn("Ann's question?", error="x"))
     _saved(words_app, f"browser:{KEY}", Turn("The browser's question?", error="x"))
-    key, chat_id, *_, listed, _ = words_app.fn["start"](KEY, request("ann"))
+    key, chat_id, *_, listed, _, _ = words_app.fn["start"](KEY, request("ann"))
     assert chat_id == ann and _choices(listed) == [ann]
     assert words_app.fn["start"](KEY, request("bob"))[1] is None  # bob has none
 
@@ -286,7 +286,7 @@ def test_rename_and_delete_act_only_on_the_owners_conversation(words_app):
     with pytest.warns(UserWarning, match="No saved conversation"):
         assert delete(theirs, KEY, request())[0] == {"__type__": "update"}
     assert [s.id for s in words_app.history.conversations(f"browser:{OTHER_KEY}")] == [theirs]
-    chat_id, turns, chat, *_, listed, title = delete(mine, KEY, request())
+    chat_id, turns, chat, *_, listed, title, _ = delete(mine, KEY, request())
     assert chat_id is None and turns == [] and listed["choices"] == [] and title == "" and 'class="empty"' in chat
     assert words_app.history.conversations(f"browser:{KEY}") == []
 

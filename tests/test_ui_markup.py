@@ -395,4 +395,15 @@ def test_browser_shows_hostile_markup_as_text_and_runs_none_of_it(hostile_app, b
     browser.find_element(By.CSS_SELECTOR, "#qa-sources a.cite").click()
     _wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#qa-sources a.cite.active"))
     _no_script_ran(browser)
+
+    # The saved conversation renamed to markup: the list shows the title as typed.
+    _dismiss_toasts(browser)
+    browser.find_element(By.XPATH, "//button[contains(., 'Rename, delete, export')]").click()
+    title = _wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#qa-title textarea, #qa-title input")))
+    title.clear()
+    title.send_keys(TITLE)
+    browser.find_element(By.ID, "qa-rename").click()
+    _wait(browser).until(EC.text_to_be_present_in_element((By.ID, "qa-conversations"), TITLE))
+    assert browser.find_elements(By.CSS_SELECTOR, "#qa-conversations img, #qa-conversations script") == []
+    _no_script_ran(browser)
     assert "Traceback" not in browser.find_element(By.TAG_NAME, "body").text

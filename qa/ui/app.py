@@ -221,15 +221,19 @@ def build_app(
     # Saved conversations --------------------------------------------------------
 
     def opened_views(who: str, chat_id: str | None) -> tuple:
-        """(id, turns, chat, sources, viewer, list, title) for conversation `chat_id` of `who`; an empty chat for None."""
+        """(id, turns, chat, sources, viewer, list, title, download) for conversation `chat_id` of `who`; an empty
+        chat for None. The last export's download is hidden: it was another conversation's, or an older state."""
+        hidden = gr.update(value=None, visible=False)
         if chat_id is None:
             empty = render.render_conversation([])
-            return None, [], empty, render.render_sources(None, None), render.EMPTY_ARTICLE, list_update(who, None), ""
+            return None, [], empty, render.render_sources(None, None), render.EMPTY_ARTICLE, list_update(who, None), "", hidden
         opened = saved.open(who, chat_id)
         return (
             opened.saved.id, opened.turns, shown_chat(opened.turns, opened.states), last_sources(opened.turns, opened.states),
-            render.EMPTY_ARTICLE, list_update(who, opened.saved.id), opened.saved.title,
+            render.EMPTY_ARTICLE, list_update(who, opened.saved.id), opened.saved.title, hidden,
         )  # fmt: skip
+
+    skip_opened = (gr.skip(),) * 8  # for each of opened_views' outputs
 
     def start(key: str | None, request: gr.Request):
         """On opening the page: give a new browser its key, list its conversations and open the latest."""
@@ -241,19 +245,19 @@ def build_app(
             return key, *opened_views(who, latest.saved.id if latest else None)
         except Exception as exc:
             notify.warn(fail(exc))
-            return key, *(gr.skip(),) * 7
+            return key, *skip_opened
 
     def open_saved(chat_id: str | None, key: str | None, request: gr.Request):
         if not chat_id:
-            return (gr.skip(),) * 7
+            return skip_opened
         try:
             return opened_views(owner(request, key), chat_id)
         except ConversationNotFound:
             notify.warn("That conversation is no longer saved (deleted from another page?).")
-            return (gr.skip(),) * 5 + (list_update(owner(request, key), None), gr.skip())
+            return (gr.skip(),) * 5 + (list_update(owner(request, key), None), gr.skip(), gr.skip())
         except Exception as exc:
             notify.warn(fail(exc))
-            return (gr.skip(),) * 7
+            return skip_opened
 
     def clear(key: str | None, request: gr.Request):
         try:
@@ -276,14 +280,14 @@ def build_app(
     def delete(chat_id: str | None, key: str | None, request: gr.Request):
         if not chat_id:
             notify.warn("Choose a saved conversation to delete.")
-            return (gr.skip(),) * 7
+            return skip_opened
         try:
             who = owner(request, key)
             saved.delete(who, chat_id)
             return opened_views(who, None)
         except Exception as exc:
             notify.warn(fail(exc))
-            return (gr.skip(),) * 7
+            return skip_opened
 
     def export_file(format: str):
         def download(chat_id: str | None, key: str | None, request: gr.Request):
@@ -504,7 +508,7 @@ def build_app(
         ask_button.click(respond, ask_inputs, chat_outputs, **question_work)
         chat.click(open_citation, [turns], [sources, viewer], **private)
         sources.click(open_citation, [turns], [sources, viewer], **private)
-        opened = [chat_id, turns, chat, sources, viewer, saved_list, title]
+        opened = [chat_id, turns, chat, sources, viewer, saved_list, title, exported]
         demo.load(start, [browser], [browser, *opened], **private)
         saved_list.input(open_saved, [saved_list, browser], opened, **private)
         clear_button.click(clear, [browser], opened, **private)
