@@ -92,9 +92,9 @@ a.cite:hover::after, a.cite:focus::after {
 }
 .removed { font-size: .9em; margin-top: .4em; color: var(--body-text-color-subdued); }
 .removed del { color: var(--body-text-color-subdued); }
-.meta { font-size: .8em; color: var(--body-text-color-subdued); margin-top: .4em; }
+.meta { font-size: .8em; color: var(--body-text-color-subdued); margin-top: .4em; display: inline-block; }
 a.cite.changed, a.cite.removed { color: #b45309; text-decoration: underline dotted; }
-button.copy { font-size: .9em; margin-left: .6em; padding: 0 .5em; border: 1px solid var(--border-color-primary); border-radius: 4px; background: var(--background-fill-primary); color: var(--body-text-color); cursor: pointer; }
+button.copy { font-size: .75em; margin-left: .6em; padding: 0 .5em; border: 1px solid var(--border-color-primary); border-radius: 4px; background: var(--background-fill-primary); color: var(--body-text-color); cursor: pointer; }
 button.copy:hover { background: var(--background-fill-secondary); }
 """
 

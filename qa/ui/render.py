@@ -144,7 +144,7 @@ def render_answer(turn: int, answer: dict, states: States | None = None, copy: s
     search = answer.get("search_question") or ""
     if search and search != answer.get("question", search):
         meta += f" · searched for “{esc(search)}”"
-    meta += f"{_copy_button(copy)}</div>"
+    meta += f"</div>{_copy_button(copy)}"  # the button beside the line, not in its text
     removed = "".join(
         '<div class="removed">Removed, not supported by its sources: '
         f'<del>{esc(s["text"])}</del> ({esc(s.get("reason") or "no reason given")})</div>'

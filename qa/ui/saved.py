@@ -28,13 +28,13 @@ FORMATS = {"markdown": ".md", "json": ".json"}
 
 
 def label(saved: Saved) -> str:
-    """How the list shows a conversation: its title, how many questions, when it last changed.
+    """How the list shows a conversation: its title, how many questions, when it last changed (History keeps UTC).
 
-    >>> label(Saved("c1", "user:ann", "Fighters", "2026-11-20T09:00:00", "2026-11-22T14:03:11+00:00", 2))
-    'Fighters · 2 questions · 2026-11-22 14:03'
+    >>> label(Saved("c1", "user:ann", "Fighters", "2026-11-20T09:00:00Z", "2026-11-22T14:03:11Z", 2))
+    'Fighters · 2 questions · 2026-11-22 14:03 UTC'
     """
     questions = "1 question" if saved.turns == 1 else f"{saved.turns} questions"
-    return f"{saved.title or 'Untitled'} · {questions} · {saved.updated[:16].replace('T', ' ')}"
+    return f"{saved.title or 'Untitled'} · {questions} · {saved.updated[:16].replace('T', ' ')} UTC"
 
 
 def file_name(title: str, suffix: str) -> str:
