@@ -124,7 +124,8 @@ def _now() -> str:
 def not_found(conversation_id: object) -> ConversationNotFound:
     """The one error for an unknown id and for another owner's conversation: it never tells the two apart."""
     return ConversationNotFound(
-        f"No saved conversation has the id {conversation_id!r}. `qa history list` shows the saved conversations' ids."
+        f"No saved conversation has the id {conversation_id!r}. Choose one from the list of saved conversations"
+        " (`qa history list` on the command line)."
     )
 
 

@@ -280,7 +280,10 @@ def test_an_unknown_id_is_named_with_exit_code_2(saved, command):
         args.append("New title")
     result = qa(env, *args)
     assert result.exit_code == 2 and result.stdout == ""
-    assert result.stderr == "Error: No saved conversation has the id 'no-such-id'. `qa history list` shows the saved conversations' ids.\n"
+    assert result.stderr == (
+        "Error: No saved conversation has the id 'no-such-id'. Choose one from the list of saved conversations"
+        " (`qa history list` on the command line).\n"
+    )
     assert len(history.conversations(None)) == 2
 
 

@@ -12,7 +12,7 @@ PACKAGE = ROOT / "qa"
 MODULES = sorted(PACKAGE.rglob("*.py"))
 UI = [p for p in MODULES if p.parent == PACKAGE / "ui"]
 ADAPTERS = set(UI) | {PACKAGE / "cli.py"}
-FORBIDDEN_IN_UI = {"qa.store", "qa.retrieve", "qa.llm", "qa.followup"}
+FORBIDDEN_IN_UI = {"qa.store", "qa.retrieve", "qa.llm", "qa.followup", "sqlite3", "chromadb"}
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -177,6 +177,8 @@ def build_app(
             return
         except Exception as exc:  # shown in the chat and as a toast, never as a traceback
             shown = [t.to_dict() for t in chat.turns]
+            if len(shown) <= len(turns):  # it failed before the turn began: show the question with the error
+                shown = [*turns, {"question": asked, "answer": None, "error": ""}]
             shown[-1]["error"] = fail(exc)
             notify.warn(shown[-1]["error"])
             chat_id, listed = save(chat, turns, chat_id, key, request)
