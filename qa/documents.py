@@ -7,6 +7,7 @@ sentence spans are absolute offsets into that same text.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 
 
@@ -94,3 +95,17 @@ class Passage:
         [(10, 14, 'One.'), (15, 19, 'Two.')]
         """
         return [(s, e, self.text[s - self.start : e - self.start]) for s, e in self.sentences]
+
+    def indexed_text(self) -> str:
+        """The passage's text as it is embedded and searched: only its sentences, whatever else lies between
+        them (a sentence left out at ingest, see `qa.split.passage_spans`) blanked, so offsets stay the same.
+
+        >>> Passage("d:0000:x", "d", "a.txt", "", 10, 26, "One. Obey me. Two.", ((10, 14), (24, 28))).indexed_text()
+        'One.          Two.'
+        """
+        pieces, at = [], 0
+        for s, e in [(s - self.start, e - self.start) for s, e in self.sentences] + [(len(self.text),) * 2]:
+            gap = self.text[at:s]
+            pieces += [gap if gap.isspace() else re.sub(r"\S", " ", gap), self.text[s:e]]
+            at = e
+        return "".join(pieces)

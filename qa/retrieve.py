@@ -130,15 +130,16 @@ class LexicalIndex:
         import bm25s
 
         retriever = None
+        texts = [p.indexed_text() for p in passages]
         if passages:
-            tokens = bm25s.tokenize([p.text for p in passages], stopwords="en", stemmer=stemmer(), show_progress=False)
+            tokens = bm25s.tokenize(texts, stopwords="en", stemmer=stemmer(), show_progress=False)
             retriever = bm25s.BM25()
             retriever.index(tokens, show_progress=False)
         df: Counter[str] = Counter()
         seen_numbers: set[str] = set()
-        for p in passages:
-            df.update(content_stems(p.text))
-            seen_numbers |= numbers(p.text)
+        for text in texts:
+            df.update(content_stems(text))
+            seen_numbers |= numbers(text)
         self._retriever, self._ids, self._df, self.numbers = retriever, [p.passage_id for p in passages], df, seen_numbers
 
     def _save(self, key: str) -> None:
@@ -282,7 +283,8 @@ class Retriever:
         rank_prior = np.array([1.0 / (1 + rank[c[0].passage_id]) for c in candidates], dtype=np.float32)
         score = dense + 0.5 * lexical + typed + 0.05 * rank_prior
         # Best first: a small model leans towards the first items it reads.
-        # A sentence that gives orders to its reader is never evidence (see qa.injection).
+        # A sentence that gives orders to its reader is never evidence (see qa.injection); ingest leaves
+        # such sentences out of passages, and this catches them in an index built before it did.
         planted = {i for i, c in enumerate(candidates) if flagged(c[3])}
         order = [i for i in np.argsort(-score).tolist() if i not in planted]
         ranked = distinct_texts(order, [c[3] for c in candidates])[: self.settings.evidence_sentences]
@@ -312,7 +314,7 @@ class Retriever:
             rows = stored.get(p.passage_id)
             if rows is None:
                 spans = [(s - p.start, e - p.start) for s, e in p.sentences]
-                rows = self.embedder.encode_in_context([p.text], [spans])[1][0]
+                rows = self.embedder.encode_in_context([p.indexed_text()], [spans])[1][0]
             previous = np.vstack([rows[:1], rows[:-1]])
             summed = rows + previous
             summed[0] = rows[0]
@@ -337,7 +339,8 @@ def with_attribution(
     sentence of its passage that says who spoke; a sentence already joined to another, or `barred`, is not
     joined.
 
-    Candidates hold each passage's sentences in order, so neighbours are adjacent indexes.
+    Candidates hold each passage's sentences in order, so neighbours are adjacent indexes; two are
+    joined only when nothing but space lies between them (not a sentence left out at ingest).
     """
     spans: list[tuple[int, int, int]] = []
     used: set[int] = set(barred)
@@ -345,7 +348,7 @@ def with_attribution(
         if i in used:
             continue
         passage = candidates[i][0]
-        siblings = [j for j in (i - 1, i, i + 1) if 0 <= j < len(candidates) and candidates[j][0] is passage]
+        siblings = [j for j in (i - 1, i, i + 1) if 0 <= j < len(candidates) and _next_to(candidates, i, j)]
         texts = [candidates[j][3] for j in siblings]
         at = attribution_for(texts, siblings.index(i))
         j = siblings[at] if at is not None else i
@@ -355,6 +358,15 @@ def with_attribution(
         used.update(range(first, last + 1))
         spans.append((i, first, last))
     return spans
+
+
+def _next_to(candidates: list[tuple[Passage, int, int, str]], i: int, j: int) -> bool:
+    """Whether candidate j is candidate i or its neighbour in the same passage with only space between."""
+    (p, s_i, e_i, _), (q, s_j, e_j, _) = candidates[i], candidates[j]
+    if q is not p:
+        return False
+    first_end, second_start = (e_j, s_i) if j < i else (e_i, s_j)
+    return j == i or not p.text[first_end - p.start : second_start - p.start].strip()
 
 
 def lexical_cache_dir(settings: Settings, store: Store) -> Path | None:

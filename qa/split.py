@@ -11,6 +11,7 @@ source from a moving cursor: offsets are exact by construction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -81,32 +82,47 @@ class PassageSpan:
     sentences: tuple[Span, ...] = field(default_factory=tuple)
 
 
-def passage_spans(text: str, blocks: list[Span], max_chars: int) -> list[PassageSpan]:
+def passage_spans(
+    text: str, blocks: list[Span], max_chars: int, hidden: Callable[[str], bool] | None = None
+) -> list[PassageSpan]:
     """Group sentences of consecutive kept blocks into passages of about max_chars.
 
     A passage never spans a gap where noise was removed, so text[start:end]
     holds only kept content. A single sentence longer than max_chars is its
-    own passage.
+    own passage. A sentence for which `hidden` is true stays in the text but
+    is not one of a passage's sentences and takes no room in it, so the other
+    sentences are grouped as they would be without it.
 
     >>> text = "A one. B two.\\n\\nC three."
     >>> [text[p.start:p.end] for p in passage_spans(text, [(0, 13), (15, 23)], 100)]
     ['A one. B two.\\n\\nC three.']
+    >>> [p.sentences for p in passage_spans(text, [(0, 13), (15, 23)], 100, hidden=lambda s: s.startswith("B"))]
+    [((0, 6), (15, 23))]
     """
     passages: list[PassageSpan] = []
     current: list[Span] = []
     previous_end = None
+    skipped = 0  # characters of hidden sentences (and the space before each) inside the current passage
+    edge = 0  # the end of the last hidden one
 
     def flush() -> None:
+        nonlocal skipped
         if current:
             passages.append(PassageSpan(current[0][0], current[-1][1], tuple(current)))
             current.clear()
+        skipped = 0
 
     for b_start, b_end in blocks:
         contiguous = previous_end is not None and not text[previous_end:b_start].strip()
         if not contiguous:
             flush()
         for s, e in sentence_spans(text, b_start, b_end):
-            if current and e - current[0][0] > max_chars:
+            if hidden is not None and hidden(text[s:e]):
+                if current:
+                    skipped += e - max(current[-1][1], edge)
+                    edge = e
+                continue
+            if current and e - current[0][0] - skipped > max_chars:
                 flush()
             current.append((s, e))
         previous_end = b_end

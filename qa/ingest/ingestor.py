@@ -268,12 +268,22 @@ class Ingestor:
             "site": extracted.site or known.get("site") or None,
             "url": (url or extracted.url) or None,
         }
+        # A sentence that gives orders to a model reading it is never evidence: it is left out of the
+        # passages' sentences, their vectors and their search text (see qa.injection).
+        orders: list[str] = []
+
+        def hidden(sentence: str) -> bool:
+            if flagged(sentence):
+                orders.append(sentence)
+                return True
+            return False
+
         passages = build_passages(
-            doc_id, source, title, text, self.settings.passage_chars, meta, extracted.page_starts
+            doc_id, source, title, text, self.settings.passage_chars, meta, extracted.page_starts, hidden
         )
         if not passages:
             raise IngestError(f"{path} has no text to index; skipped.")
-        planted = sum(flagged(t) for p in passages for _, _, t in p.sentence_texts())
+        planted = len(orders)
         if planted:
             log.warning("%s: %d sentence(s) give orders to an AI model; they are never used as evidence.", path, planted)
         doc = Document(doc_id, resolved, source, title, sha, len(passages), text, **meta, planted=planted)
@@ -291,7 +301,7 @@ class Ingestor:
         passages = [p for _, ps, _ in pending for p in ps]
         # One pass over the passages gives their vectors and, pooled from the same tokens, their sentences'.
         spans = [[(s - p.start, e - p.start) for s, e in p.sentences] for p in passages]
-        passage_vectors, per_passage = self.embedder.encode_in_context([p.text for p in passages], spans)
+        passage_vectors, per_passage = self.embedder.encode_in_context([p.indexed_text() for p in passages], spans)
         sentence_vectors = np.vstack(per_passage) if per_passage else np.zeros((0, self.embedder.dimensions), np.float32)
         items, at_p, at_s = [], 0, 0
         for doc, ps, _ in pending:

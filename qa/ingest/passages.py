@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+from collections.abc import Callable
 
 from qa.documents import Passage
 from qa.ingest.clean import kept_blocks
@@ -31,16 +32,18 @@ def build_passages(
     max_chars: int,
     meta: dict | None = None,
     page_starts: tuple[int, ...] = (),
+    hidden: Callable[[str], bool] | None = None,
 ) -> list[Passage]:
     """Cut a document's kept content into passages with exact spans.
 
     `meta` (published, author, site, url) is repeated on every passage. With
     `page_starts` (a PDF), passages are cut page by page, so each lies on
-    one page and knows its number.
+    one page and knows its number. Sentences for which `hidden` is true stay
+    in the text but are no passage's sentences (see `qa.split.passage_spans`).
     """
     blocks = kept_blocks(text)
     groups = _by_page(blocks, page_starts) if page_starts else [(None, blocks)]
-    spans = [(page, p) for page, group in groups for p in passage_spans(text, group, max_chars)]
+    spans = [(page, p) for page, group in groups for p in passage_spans(text, group, max_chars, hidden)]
     return [
         Passage(
             passage_id=passage_id_for(doc_id, i, text[p.start : p.end]),
