@@ -347,7 +347,6 @@ def with_attribution(
     for i in chosen:
         if i in used:
             continue
-        passage = candidates[i][0]
         siblings = [j for j in (i - 1, i, i + 1) if 0 <= j < len(candidates) and _next_to(candidates, i, j)]
         texts = [candidates[j][3] for j in siblings]
         at = attribution_for(texts, siblings.index(i))
