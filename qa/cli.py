@@ -602,7 +602,7 @@ def history_show(
 @history_app.command("export")
 def history_export(
     conversation_id: ConversationId,
-    fmt: Annotated[str, typer.Option("--format", help="md (Markdown, the quotes verbatim) or json (every answer in full).")] = "md",
+    fmt: Annotated[str, typer.Option("--format", help="md or markdown (the quotes verbatim), or json (every answer in full).")] = "md",
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
     turn: Annotated[int | None, typer.Option("--turn", help="Only this question and its answer (1 is the first).")] = None,
     history_file: HistoryFile = None,
@@ -615,6 +615,7 @@ def history_export(
         from qa.errors import QAError
         from qa.export import answer_markdown, to_json, to_markdown
 
+        fmt = "md" if fmt == "markdown" else fmt
         if fmt not in ("md", "json"):
             raise QAError(f"--format {fmt!r} is not a format qa exports; use md or json.")
         saved, turns = _saved(history, conversation_id)

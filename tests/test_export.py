@@ -235,6 +235,7 @@ def test_history_export_markdown_and_json_to_a_file_or_stdout(saved, tmp_path):
     assert written.exit_code == 0 and written.stdout == "" and f"Wrote {out}" in written.stderr
     markdown = out.read_text(encoding="utf-8")
     assert markdown == qa(env, "history", "export", first).stdout  # md is the default; stdout without --out
+    assert markdown == qa(env, "history", "export", first, "--format", "markdown").stdout  # the page's name for it
     for q in quotes_in(markdown):
         assert source_text(q["source"])[q["start"] : q["end"]] == q["quote"]
     data = json.loads(qa(env, "history", "export", first, "--format", "json").stdout)

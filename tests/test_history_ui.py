@@ -368,6 +368,7 @@ def test_export_buttons_and_the_api_answer_with_the_callers_own_conversation(wor
     assert opened["title"] == "What came to Tartus?" and opened["turns"][0]["answer"]["citations"][0]["quote"] == SHIPS
     assert opened["citation_states"] == [{"turn": 0, "n": 1, "state": "ok"}]
     assert SHIPS in api["export"](chat_id, "markdown", KEY, request())
+    assert api["export"](chat_id, "md", KEY, request()) == api["export"](chat_id, "markdown", KEY, request())
     for call in (
         lambda: api["conversation_api"](chat_id, OTHER_KEY, request()),
         lambda: api["export"](chat_id, "json", OTHER_KEY, request()),
