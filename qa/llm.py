@@ -14,7 +14,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Protocol
 
 from qa.errors import LLMUnavailable, ModelMissing
@@ -59,9 +59,9 @@ class LocalLLM:
         self._llama = None
         self._lock = threading.Lock()
         # Running totals; an answer's cost is the difference over its calls. `cached_tokens`: prompt
-        # tokens llama.cpp did not have to read again because the previous prompt began the same way.
+        # tokens not read again because they are the opening every prompt of that kind shares.
         self.usage = {"llm_calls": 0, "prompt_tokens": 0, "cached_tokens": 0, "output_tokens": 0}
-        # The context's state after the last call of each kind of prompt (keyed by its system
+        # The context's state after the opening tokens of each kind of prompt (keyed by its system
         # message), and the kind the context holds now; see `_resume`.
         self._snapshots: dict[str, tuple[list[int], bytes]] = {}
         self._holding: str | None = None
@@ -92,13 +92,15 @@ class LocalLLM:
             self._load()
 
     def chat(self, messages: Messages, schema: dict | None = None, on_token: OnToken = None) -> str:
+        from llama_cpp.llama_chat_format import format_chatml
+
         with self._lock:  # a llama.cpp context serves one request at a time
             llama = self._load()
             kwargs = {}
             if schema is not None:
                 kwargs["response_format"] = {"type": "json_object", "schema": schema}
             kind = hashlib.sha1(messages[0]["content"].encode("utf-8")).hexdigest() if messages else ""
-            self._resume(llama, kind)
+            self._resume(llama, kind, self._head(llama, messages, format_chatml(messages).prompt))
             before = llama.input_ids[: llama.n_tokens].tolist()
             stream = llama.create_chat_completion(
                 messages=messages,
@@ -110,40 +112,101 @@ class LocalLLM:
             pieces = (chunk["choices"][0]["delta"].get("content") or "" for chunk in stream)
             try:
                 text = _collect(pieces, on_token, self.settings.llm_timeout_s, "The local model")
+                self._count(llama, before, text)
             finally:
-                self._remember(llama, kind)
-            self._count(llama, before, text)
+                self._cut_back(llama, kind)
             return text
 
-    # llama.cpp reuses the longest common token prefix of consecutive prompts, so a judge call
-    # between two answers would make the next answer read its fixed instructions again. Before a
-    # call, the context is put back as the last call of the same kind left it; only what differs
-    # from that call is read. Written against the low-level state API because the library's
-    # LlamaRAMCache copies n_tokens x vocabulary float logits with each state (about 300 MB for
-    # an answer prompt here), where the KV cache these prompts need is a few MB.
-    def _remember(self, llama, kind: str) -> None:
+    def choose(self, messages: Messages, lead: str, options: Sequence[str]) -> str:
+        """Which of `options` the model writes next when its reply begins with `lead`, from one step's scores.
+
+        A yes/no verdict asked for as JSON costs a generated token for every
+        brace, key and quote (about 8 tokens, one model step each); here the
+        reply up to the verdict is read with the prompt, in one batch, and only
+        the next token is scored, restricted to the options' first tokens.
+        """
+        import numpy as np
+        from llama_cpp import LogitsProcessorList
+        from llama_cpp.llama_chat_format import format_chatml
+
+        with self._lock:
+            llama = self._load()
+            firsts = [llama.tokenize(o.encode("utf-8"), add_bos=False, special=False)[0] for o in options]
+            if len(set(firsts)) != len(firsts):
+                raise ValueError(f"The options {options} begin with the same token.")
+            allowed = np.full(llama.n_vocab(), -np.inf, dtype=np.float32)
+            allowed[firsts] = 0.0
+
+            def only_options(_ids, scores):
+                return scores + allowed
+
+            kind = hashlib.sha1(messages[0]["content"].encode("utf-8")).hexdigest() if messages else ""
+            prompt = format_chatml(messages).prompt
+            self._resume(llama, kind, self._head(llama, messages, prompt))
+            before = llama.input_ids[: llama.n_tokens].tolist()
+            try:
+                out = llama.create_completion(
+                    prompt + lead, max_tokens=1, temperature=0.0, logits_processor=LogitsProcessorList([only_options])
+                )
+                text = out["choices"][0]["text"]
+                self._count(llama, before, text)
+            finally:
+                self._cut_back(llama, kind)
+            written = {llama.detokenize([t]).decode("utf-8", "replace"): o for o, t in zip(options, firsts)}
+            return written.get(text, text)
+
+    # Each kind of prompt (keyed by its system message) begins with the same tokens: the system
+    # message and the user turn's opening. Those are read once, alone, and their state kept; every
+    # call of that kind starts from that state and reads the rest, and afterwards the context is
+    # cut back to it. So a judge call between two answers does not make the next answer read its
+    # instructions again, and a prompt is always read the same way (the same batches from the same
+    # position): the same question and evidence get the same answer whatever was asked before.
+    # (llama.cpp's own reuse of the longest common prefix with the previous prompt made the point
+    # where reading started depend on that prompt, and with it the last digits of the scores.)
+    # Written against the low-level state API because the library's LlamaRAMCache copies
+    # n_tokens x vocabulary float logits with each state (about 300 MB for an answer prompt here),
+    # where the KV cache of an instruction prefix is a few MB.
+    _USER_TURN = "<|im_start|>user\n"
+
+    def _head(self, llama, messages: Messages, prompt: str) -> list[int]:
+        """The tokens every prompt of this kind begins with (none when it has no user turn)."""
+        at = prompt.find(self._USER_TURN)
+        if at < 0 or not messages or self.spec.chat_format != "chatml":
+            return []
+        head = llama.tokenize(prompt[: at + len(self._USER_TURN)].encode("utf-8"), special=True)
+        full = llama.tokenize(prompt.encode("utf-8"), special=True)
+        same = next((i for i, (a, b) in enumerate(zip(head, full)) if a != b), min(len(head), len(full)))
+        return head[:same]
+
+    def _resume(self, llama, kind: str, head: list[int]) -> None:
+        """Put the context at the state after `head`, this kind's opening tokens, reading them if never read."""
         import llama_cpp
 
+        if kind == self._holding:
+            return
+        if kind in self._snapshots:
+            tokens, state = self._snapshots[kind]
+            buffer = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
+            if llama_cpp.llama_state_set_data(llama._ctx.ctx, buffer, len(state)) == len(state):
+                llama.input_ids[: len(tokens)] = tokens
+                llama.n_tokens = len(tokens)
+                self._holding = kind
+                return
+            log.warning("Could not restore the model's cached instructions; they will be read again.")
+        llama.reset()
+        if head:
+            llama.eval(head)
         size = llama_cpp.llama_state_get_size(llama._ctx.ctx)
         buffer = (ctypes.c_uint8 * size)()
         written = llama_cpp.llama_state_get_data(llama._ctx.ctx, buffer, size)
-        self._snapshots[kind] = (llama.input_ids[: llama.n_tokens].tolist(), ctypes.string_at(buffer, written))
+        self._snapshots[kind] = (list(head), ctypes.string_at(buffer, written))
         self._holding = kind
 
-    def _resume(self, llama, kind: str) -> None:
-        import llama_cpp
-
-        if kind == self._holding or kind not in self._snapshots:
-            return
-        tokens, state = self._snapshots[kind]
-        buffer = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
-        if llama_cpp.llama_state_set_data(llama._ctx.ctx, buffer, len(state)) != len(state):
-            log.warning("Could not restore the model's cached prompt; it will be read again.")
-            llama.reset()
-            return
-        llama.input_ids[: len(tokens)] = tokens
-        llama.n_tokens = len(tokens)
-        self._holding = kind
+    def _cut_back(self, llama, kind: str) -> None:
+        """Forget everything after this kind's opening tokens, so the next call starts where this one did."""
+        keep = len(self._snapshots[kind][0])
+        llama._ctx.kv_cache_seq_rm(-1, keep, -1)
+        llama.n_tokens = keep
 
     def _count(self, llama, before: list[int], text: str) -> None:
         output = len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)) if text else 0

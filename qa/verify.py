@@ -305,7 +305,10 @@ def ask_yes_no(llm: LLM, prompt, what: str, **fields) -> tuple[bool | None, str]
         {"role": "user", "content": prompt.render("user", **fields)},
     ]
     try:
-        reply = llm.chat(messages, schema=VERDICT_SCHEMA)
+        if hasattr(llm, "choose"):  # the local model scores yes against no after the reply's opening
+            reply = llm.choose(messages, '{"verdict": "', ("yes", "no"))
+        else:
+            reply = llm.chat(messages, schema=VERDICT_SCHEMA)
     except LLMUnavailable as exc:
         log.warning("%s could not run: %s", what, exc)
         return None, f"the model did not answer: {exc}"

@@ -43,3 +43,47 @@ def test_a_prompt_of_another_kind_in_between_does_not_make_the_next_answer_read_
     llm._load().reset()
     llm._holding = None
     assert llm.chat(_answer(question[1], question[0])) == reply
+
+
+def test_a_verdict_is_read_from_one_step_and_agrees_with_the_json_one(assistant):
+    """`choose` scores the options after the reply's opening: one output token, and the same verdict the model
+    writes when it generates the whole JSON reply."""
+    from qa import prompts
+    from qa.verify import VERDICT_SCHEMA, parse_verdict
+
+    llm = assistant.llm
+    judge = prompts.load("judge")
+    cases = [
+        ("How many ships docked in May?", "At least 40 ships docked in May."),
+        ("Who is the French finance minister?", "The German finance minister spoke on Monday."),
+        ("When did the bridge open?", "The bridge opened in 1932."),
+        ("What colour is the bridge?", "The bridge opened in 1932."),
+    ]
+    verdicts = []
+    for question, answer in cases:
+        messages = [
+            {"role": "system", "content": judge.render("system")},
+            {"role": "user", "content": judge.render("user", question=question, answer=answer)},
+        ]
+        chosen, used = _call(llm, llm.choose, messages, '{"verdict": "', ("yes", "no"))
+        assert chosen in ("yes", "no") and used["output_tokens"] == 1 and used["llm_calls"] == 1
+        assert parse_verdict(chosen) == parse_verdict(llm.chat(messages, schema=VERDICT_SCHEMA)), (question, answer)
+        verdicts.append(chosen)
+    assert verdicts[0] == "yes" and "no" in verdicts
+
+
+def test_every_prompt_of_a_kind_is_read_from_the_same_point_so_history_does_not_change_an_answer(assistant):
+    """After each call the context is cut back to the kind's opening (system message and user turn header); a
+    prompt that shares more with the one before it is still read from there, and answers the same."""
+    llm = assistant.llm
+    question = "When did the bridge open?"
+    text = "The bridge opened in 1932 after six years of work. It is 503 metres long."
+    first, used_first = _call(llm, llm.chat, _answer(text, question))
+    _call(llm, llm.chat, _answer(text, "How long is the bridge?"))  # shares everything up to the question
+    _call(llm, llm.chat, _answer(text, question))
+    _call(llm, llm.chat, _check(question, first))
+    again, used_again = _call(llm, llm.chat, _answer(text, question))
+    assert again == first
+    assert used_again["cached_tokens"] == used_first["cached_tokens"] > 0
+    assert used_again["prompt_tokens"] - used_again["cached_tokens"] > len(text.split())  # the evidence was read again
+    assert llm._load().n_tokens == used_again["cached_tokens"]  # cut back to the opening
