@@ -281,6 +281,11 @@ class Ingestor:
         passages = build_passages(
             doc_id, source, title, text, self.settings.passage_chars, meta, extracted.page_starts, hidden
         )
+        if not passages and orders:
+            raise IngestError(
+                f"{path} holds only sentences that give orders to an AI model ({len(orders)}); none can be "
+                "evidence, so it was skipped."
+            )
         if not passages:
             raise IngestError(f"{path} has no text to index; skipped.")
         planted = len(orders)

@@ -56,8 +56,10 @@ class QARetriever(BaseRetriever):
 
     Pass an `Assistant` (or anything with a `.retriever`) or a `qa.retrieve.Retriever`.
     With `show_source`, an LLM reading the nodes also sees each passage's
-    file and title; by default it reads the passage text alone. The last
-    retrieval, with the evidence sentences it chose, is kept in `last`.
+    file and title; by default it reads the passage text alone. A sentence
+    that gives orders to a model reading it is blanked out of that text (see
+    `Passage.indexed_text`; the text keeps its length, so offsets still hold).
+    The last retrieval, with the evidence sentences it chose, is kept in `last`.
     """
 
     def __init__(self, source: Any, top_k: int | None = None, show_source: bool = False) -> None:
@@ -73,7 +75,7 @@ class QARetriever(BaseRetriever):
             NodeWithScore(
                 node=_node(
                     p.passage_id,
-                    p.text,
+                    p.indexed_text(),
                     p.doc_id,
                     p.start,
                     p.end,
