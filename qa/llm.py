@@ -9,6 +9,7 @@ that support less).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import logging
@@ -92,29 +93,22 @@ class LocalLLM:
             self._load()
 
     def chat(self, messages: Messages, schema: dict | None = None, on_token: OnToken = None) -> str:
-        from llama_cpp.llama_chat_format import format_chatml
-
         with self._lock:  # a llama.cpp context serves one request at a time
             llama = self._load()
             kwargs = {}
             if schema is not None:
                 kwargs["response_format"] = {"type": "json_object", "schema": schema}
-            kind = hashlib.sha1(messages[0]["content"].encode("utf-8")).hexdigest() if messages else ""
-            self._resume(llama, kind, self._head(llama, messages, format_chatml(messages).prompt))
-            before = llama.input_ids[: llama.n_tokens].tolist()
-            stream = llama.create_chat_completion(
-                messages=messages,
-                temperature=self.settings.temperature,
-                max_tokens=self.settings.max_answer_tokens,
-                stream=True,
-                **kwargs,
-            )
-            pieces = (chunk["choices"][0]["delta"].get("content") or "" for chunk in stream)
-            try:
+            with self._from_head(llama, messages) as before:
+                stream = llama.create_chat_completion(
+                    messages=messages,
+                    temperature=self.settings.temperature,
+                    max_tokens=self.settings.max_answer_tokens,
+                    stream=True,
+                    **kwargs,
+                )
+                pieces = (chunk["choices"][0]["delta"].get("content") or "" for chunk in stream)
                 text = _collect(pieces, on_token, self.settings.llm_timeout_s, "The local model")
                 self._count(llama, before, text)
-            finally:
-                self._cut_back(llama, kind)
             return text
 
     def choose(self, messages: Messages, lead: str, options: Sequence[str]) -> str:
@@ -140,18 +134,15 @@ class LocalLLM:
             def only_options(_ids, scores):
                 return scores + allowed
 
-            kind = hashlib.sha1(messages[0]["content"].encode("utf-8")).hexdigest() if messages else ""
-            prompt = format_chatml(messages).prompt
-            self._resume(llama, kind, self._head(llama, messages, prompt))
-            before = llama.input_ids[: llama.n_tokens].tolist()
-            try:
+            with self._from_head(llama, messages) as before:
                 out = llama.create_completion(
-                    prompt + lead, max_tokens=1, temperature=0.0, logits_processor=LogitsProcessorList([only_options])
+                    format_chatml(messages).prompt + lead,
+                    max_tokens=1,
+                    temperature=0.0,
+                    logits_processor=LogitsProcessorList([only_options]),
                 )
                 text = out["choices"][0]["text"]
                 self._count(llama, before, text)
-            finally:
-                self._cut_back(llama, kind)
             written = {llama.detokenize([t]).decode("utf-8", "replace"): o for o, t in zip(options, firsts)}
             return written.get(text, text)
 
@@ -168,18 +159,32 @@ class LocalLLM:
     # where the KV cache of an instruction prefix is a few MB.
     _USER_TURN = "<|im_start|>user\n"
 
-    def _head(self, llama, messages: Messages, prompt: str) -> list[int]:
+    @contextlib.contextmanager
+    def _from_head(self, llama, messages: Messages) -> Iterator[list[int]]:
+        """The context at the state after this kind's opening tokens (the tokens it holds are given), cut back
+        to that state afterwards, whatever happened."""
+        kind = hashlib.sha1(messages[0]["content"].encode("utf-8")).hexdigest() if messages else ""
+        self._resume(llama, kind, messages)
+        try:
+            yield llama.input_ids[: llama.n_tokens].tolist()
+        finally:
+            self._cut_back(llama, kind)
+
+    def _head(self, llama, messages: Messages) -> list[int]:
         """The tokens every prompt of this kind begins with (none when it has no user turn)."""
+        from llama_cpp.llama_chat_format import format_chatml
+
+        prompt = format_chatml(messages).prompt if messages else ""
         at = prompt.find(self._USER_TURN)
-        if at < 0 or not messages or self.spec.chat_format != "chatml":
+        if at < 0 or self.spec.chat_format != "chatml":
             return []
         head = llama.tokenize(prompt[: at + len(self._USER_TURN)].encode("utf-8"), special=True)
         full = llama.tokenize(prompt.encode("utf-8"), special=True)
         same = next((i for i, (a, b) in enumerate(zip(head, full)) if a != b), min(len(head), len(full)))
         return head[:same]
 
-    def _resume(self, llama, kind: str, head: list[int]) -> None:
-        """Put the context at the state after `head`, this kind's opening tokens, reading them if never read."""
+    def _resume(self, llama, kind: str, messages: Messages) -> None:
+        """Put the context at the state after this kind's opening tokens, reading them if never read."""
         import llama_cpp
 
         if kind == self._holding:
@@ -193,6 +198,7 @@ class LocalLLM:
                 self._holding = kind
                 return
             log.warning("Could not restore the model's cached instructions; they will be read again.")
+        head = self._head(llama, messages)
         llama.reset()
         if head:
             llama.eval(head)

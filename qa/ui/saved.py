@@ -24,7 +24,7 @@ from qa.history import History, Saved, citation_state, citation_states
 from qa.library import Library
 
 States = dict[tuple[int, int], str]
-FORMATS = {"markdown": ".md", "json": ".json"}
+FORMATS = {"markdown": ".md", "md": ".md", "json": ".json"}  # md: the command line's name for Markdown
 
 
 def label(saved: Saved) -> str:
@@ -117,7 +117,6 @@ class SavedChats:
 
     def export(self, owner: str, conversation_id: str, format: str) -> str:
         """The conversation as Markdown (its changed or removed citations marked) or JSON."""
-        format = "markdown" if format == "md" else format  # the command line's name for it
         if format not in FORMATS:
             raise QAError(f"Unknown export format {format!r}; choose one of: {', '.join(FORMATS)}.")
         opened = self.open(owner, conversation_id)
@@ -129,7 +128,6 @@ class SavedChats:
     def export_file(self, owner: str, conversation_id: str, format: str) -> Path:
         """The export written to a file of its own in a temporary folder, for the page to download."""
         text = self.export(owner, conversation_id, format)
-        format = "markdown" if format == "md" else format
         title = self.history.get(conversation_id, owner).title
         if self._exports is None:
             self._exports = Path(tempfile.mkdtemp(prefix="qa-export-"))
