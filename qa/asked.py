@@ -2,7 +2,8 @@
 
 who / which official -> an agent (a person, organisation, nation or place named);
 where -> a place; when -> a date or time; how many / how much / what profit ->
-a quantity; what is the name of -> a proper name. A text supplies the type when
+a quantity; what is the name of -> a proper name; why -> a reason (a cause or
+purpose put as one: "because", "to avoid", "due to", "citing"). A text supplies the type when
 it holds an entity of that type (or a proper noun, for names) that the question
 does not already contain: an answer made of the question's own words ("the
 general") is not a name.
@@ -59,6 +60,29 @@ _MONEY_QUESTION = re.compile(
 _CURRENCY = re.compile(
     r"[£$€¥]|\b(?:pounds?|dollars?|euros?|yen|yuan|rupees?|roubles?|francs?|pence|cents?|bn|m)\b|\d(?:bn|m)\b", re.I
 )
+# Nouns that make "the name of the ..." a person's name ("the name of the Russian general").
+_PERSON_NOUNS = set(
+    "person man woman boy girl child son daughter wife husband mother father brother sister general head "
+    "leader chief minister president spokesman spokeswoman spokesperson commander officer official source "
+    "director author actor actress singer player coach manager chairman chairwoman boss founder owner judge "
+    "lawyer victim suspect soldier analyst economist writer artist winner captain presenter host editor "
+    "executive governor mayor senator king queen prince princess envoy ambassador negotiator pilot driver "
+    "doctor teacher student worker employee journalist reporter photographer witness".split()
+)
+_REASON_QUESTION = re.compile(
+    r"^why\b|\bfor what reasons?\b|\bwhat (?:is|was|were|are) the (?:main )?(?:reasons?|causes?)\b|"
+    r"\bwhat (?:caused|prompted|drove|led to)\b"
+)
+# Words and phrases that put a cause, a motive or a purpose into words. English has a closed set of them;
+# "after", "amid" and "following" are how news says what brought something on ("fell after the drought").
+_REASON_PHRASES = re.compile(
+    r"\b(?:because|due to|owing to|thanks to|as a result|result of|resulted from|in order to|so that|so as to|"
+    r"in a bid to|in an effort to|in response to|in protest|for fear|led to|leads to|leading to|caused|causes|"
+    r"blamed|blames|blaming|attributed to|reasons?|citing|cited|driven by|prompted|amid|following|"
+    r"wanted|wants|hoped|hopes|sought|seeks|aimed|aims|intended|intends|feared|fears|worried|"
+    r"(?:key|vital|crucial|essential|important|critical|strategic) (?:to|for))\b",
+    re.I,
+)
 _NAME_PATTERNS = re.compile(
     r"\b(?:what|which) (?:is|was|are|were) (?:the )?names?\b|\bname of\b|\b(?:called|named)(?: what)?$", re.I
 )
@@ -66,7 +90,8 @@ _NAME_PATTERNS = re.compile(
 
 @dataclass(frozen=True)
 class Asked:
-    """The type of answer a question asks for: 'agent', 'place', 'time', 'quantity' or 'name'."""
+    """The type of answer a question asks for: 'agent', 'place', 'time', 'quantity', 'money', 'name', 'person'
+    (a person's name) or 'reason'."""
 
     kind: str
 
@@ -78,6 +103,8 @@ class Asked:
             "quantity": "a number or amount",
             "money": "a sum of money",
             "name": "a name",
+            "person": "a person's name",
+            "reason": "a reason",
         }[self.kind]
 
 
@@ -86,12 +113,15 @@ def asked_type(question: str) -> Asked | None:
 
     >>> [getattr(asked_type(q), "kind", None) for q in (
     ...     "Who leads the coalition?", "Where did they cross?", "When did it fall?",
-    ...     "What profit did BA make?", "What is the name of the general?", "Why did they leave?")]
-    ['agent', 'place', 'time', 'money', 'name', None]
+    ...     "What profit did BA make?", "What is the name of the ship?", "Why did they leave?",
+    ...     "How did they leave?")]
+    ['agent', 'place', 'time', 'money', 'name', 'reason', None]
     """
     q = " ".join(words(question))
     if _NAME_PATTERNS.search(q):
-        return Asked("name")
+        return Asked("person") if _names_a_person(question) else Asked("name")
+    if _REASON_QUESTION.search(q):
+        return Asked("reason")
     kind = expected_kind(question)
     if kind == "number":
         return Asked("money") if _MONEY_QUESTION.search(q) else Asked("quantity")
@@ -114,6 +144,21 @@ def asked_type(question: str) -> Asked | None:
             if noun in _AGENT_NOUNS:
                 return Asked("agent")
     return None
+
+
+def _names_a_person(question: str) -> bool:
+    """True when the name asked for is a person's: the noun after "name of" is a person's role.
+
+    >>> _names_a_person("What is the name of the Russian general who was dismissed?")
+    True
+    >>> _names_a_person("What is the name of the virus spread by e-mail?")
+    False
+    """
+    for token in parse(question):
+        if token.lower_ == "of" and token.head.lower_ in {"name", "names"}:
+            heads = [child.lower_ for child in token.children if child.dep_ == "pobj"]
+            return any(w in _PERSON_NOUNS or w.endswith("s") and w[:-1] in _PERSON_NOUNS for w in heads)
+    return False
 
 
 def _plain(word: str) -> str:
@@ -142,12 +187,15 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
         return True
     if not text.strip():
         return False
+    if asked.kind == "reason":
+        return gives_reason(text)
     question_words = {_plain(w) for w in words(question)}
     doc = parse(text)
     labels = {
         "agent": AGENT_LABELS,
         "place": PLACE_LABELS,
         "name": NAME_LABELS,
+        "person": frozenset({"PERSON"}),
         "quantity": QUANTITY_LABELS,
         "money": frozenset({"MONEY"}),
         "time": TIME_LABELS,
@@ -169,10 +217,12 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
         return not exact and answers_question(question, text)  # "hundreds of"
     if asked.kind == "time":
         return matches_kind("time", text, question) or (not exact and answers_question(question, text))
-    # A proper noun the tagger did not classify still names something.
+    # A proper noun the tagger did not classify still names something (for a person's name, one the tagger
+    # did not call a place or an organisation, nor an acronym: "Moscow" is not the general's name).
     context_names = [t for t in (context_doc or []) if t.text.lower() in in_text]
     if any(
         t.pos_ == "PROPN" and _plain(t.text.lower()) not in question_words and t.text[:1].isupper()
+        and (asked.kind != "person" or t.ent_type_ in {"", "PERSON"} and not t.text.isupper())
         for t in [*doc, *context_names]
     ):
         return True
@@ -183,4 +233,27 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
             and t.text.lower() not in question_words
             for t in doc
         )
+    return False
+
+
+def gives_reason(text: str) -> bool:
+    """True when `text` puts a cause or a purpose into words: a causal phrase ("because", "due to",
+    "citing", "after the storm"), or an infinitive of purpose ("closed the road to let crews work").
+
+    >>> gives_reason("They crossed in small groups to avoid airstrikes."), gives_reason("They crossed in small groups.")
+    (True, False)
+    """
+    if _REASON_PHRASES.search(text):
+        return True
+    doc = parse(text)
+    for token in doc:
+        # "after" the event that brought it on; "since" and "as" only as conjunctions ("as demand fell"),
+        # not before a date ("since 2010") or a role ("as chairman").
+        if token.dep_ == "mark" and token.lower_ in {"after", "since", "as"} or (
+            token.lower_ == "after" and token.dep_ == "prep" and token.head.pos_ in {"VERB", "AUX"}
+        ):
+            return True
+        # "to" + verb hanging off another verb as an adverbial clause: a purpose ("to avoid", "to cut costs").
+        if token.lower_ == "to" and token.dep_ == "aux" and token.head.dep_ == "advcl":
+            return True
     return False

@@ -217,6 +217,10 @@ class Assistant:
         cited = " ".join(c.quote for c in answer.citations)
         if not asked or not answer.supported_text() or supplies(asked, answer.supported_text(), question, True, cited):
             return answer
+        if asked.kind == "reason":
+            # Words of cause and purpose are in most news sentences ("to help", "after"), so the sentences
+            # that have them are not the ones that answer: a second try there finds some other reason.
+            return answer
         focused = [e for e in case.retrieval.evidence if supplies(asked, e.text, question, exact=True)]
         if not focused or len(focused) == len(case.retrieval.evidence):
             return answer

@@ -26,9 +26,17 @@ from qa.asked import asked_type, supplies
         ("What is the population of the island?", "quantity"),
         ("What was the price of the painting?", "money"),
         ("What share of the vote did the party win?", "quantity"),
-        ("What is the name of the ship's captain?", "name"),
         ("What was the new drug called?", "name"),
-        ("Why did the council delay the vote?", None),
+        ("What is the name of the ship's captain?", "person"),
+        ("What is the name of the woman who found the painting?", "person"),
+        ("What is the name of the head of the water board?", "person"),
+        ("What is the name of the new vaccine?", "name"),
+        ("What is the name of the company that built the dam?", "name"),
+        ("Why did the council delay the vote?", "reason"),
+        ("For what reason was the match abandoned?", "reason"),
+        ("What caused the power cut?", "reason"),
+        ("What was the main reason for the strike?", "reason"),
+        ("Who explained why the bridge closed?", "agent"),
         ("What did the mayor say about the strike?", None),
         ("How did the thieves enter the bank?", None),
     ],
@@ -58,6 +66,12 @@ def test_asked_type(question, kind):
         ("What share of the vote did the party win?", "It won a third of the vote.", True),
         ("What is the name of the ship's captain?", "The captain, a veteran sailor, stayed aboard.", False),
         ("What is the name of the ship's captain?", "Captain Ivo Marsh stayed aboard.", True),
+        ("What is the name of the Danish general who resigned?", "The general in charge of troops in Helmand resigned.", False),
+        ("What is the name of the Danish general who resigned?", "The general resigned, Copenhagen said.", False),
+        ("What is the name of the Danish general who resigned?", "General Anders Holm resigned on Friday.", True),
+        ("What is the name of the head of the rail union?", "The head of the RMT union said no.", False),
+        ("What is the name of the head of the rail union?", "Mick Lynch, head of the rail union, said no.", True),
+        ("What is the name of the new vaccine?", "The vaccine, Covira, was approved.", True),
         # Words the question already holds are not an answer.
         ("Who did Helen Okafor replace?", "Helen Okafor replaced the chair.", False),
         ("Why did the council delay the vote?", "It wanted more time.", True),
@@ -74,3 +88,29 @@ def test_a_fragment_is_tagged_in_the_sentence_it_cites():
     assert supplies(asked_type(question), "Idlib province", question, context=cited)
     # The context's entities count only where their words are in the answer.
     assert not supplies(asked_type(question), "The north", question, context=cited)
+
+
+@pytest.mark.parametrize(
+    ("answer", "ok"),
+    [
+        ("The council delayed the vote because the report was late.", True),
+        ("The vote was delayed due to a legal challenge.", True),
+        ("The match was abandoned after heavy rain flooded the pitch.", True),
+        ("Shares fell amid fears of a slowdown.", True),
+        ("The firm cut 200 jobs to reduce costs.", True),
+        ("The union called the strike in protest at the pay offer.", True),
+        ("The mayor resigned, citing ill health.", True),
+        ("Prices rose as demand outstripped supply.", True),
+        ("The port is key to the region's trade.", True),
+        ("The board wanted a younger manager.", True),
+        ("The power cut was caused by a fire at a substation.", True),
+        ("The council delayed the vote.", False),
+        ("The match was abandoned in the second half.", False),
+        ("The firm employs 200 people in the town.", False),
+        ("Shares fell 3% on Monday.", False),
+        ("The mayor, who is 64, has led the city since 2010.", False),
+        ("As chairman, he sold the club in 2019.", False),
+    ],
+)
+def test_a_reason_is_a_cause_or_purpose_put_into_words(answer, ok):
+    assert supplies(asked_type("Why did it happen?"), answer, "Why did it happen?") is ok

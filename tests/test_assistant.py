@@ -150,6 +150,27 @@ def test_vague_number_is_kept_when_the_second_try_fails(shared_index, embedder):
     assert not answer.abstained and "hundreds" in answer.text
 
 
+Q_WHY = "Why did the fighters from Iraq avoid the official border crossing?"
+
+
+def test_an_answer_to_why_that_gives_no_reason_is_refused_without_a_second_try(shared_index, embedder):
+    probe = make(shared_index, embedder)
+    n = evidence_number(probe, Q_WHY, "At least 300 fighters")
+    a = make(shared_index, embedder, reply(([n], "At least 300 fighters crossed late on Sunday.")))  # one reply only
+    answer = a.ask(Q_WHY)
+    assert answer.abstained and answer.abstain_gate == "answer_type" and "a reason" in answer.abstain_reason
+    assert len(a.llm.calls) == 1
+
+
+def test_an_answer_to_why_that_gives_a_reason_goes_on_to_the_yes_no_check(shared_index, embedder):
+    probe = make(shared_index, embedder)
+    n = evidence_number(probe, Q_WHY, "At least 300 fighters")
+    text = "The fighters used a dirt road to avoid the official border crossing."
+    a = make(shared_index, embedder, reply(([n], text)), '{"verdict": "yes"}', relevance_check=True)
+    answer = a.ask(Q_WHY)
+    assert not answer.abstained and "to avoid" in answer.text and len(a.llm.calls) == 2
+
+
 def test_relevance_judge_no_means_abstain(shared_index, embedder):
     probe = make(shared_index, embedder)
     n = evidence_number(probe, Q_FIGHTERS, "At least 300 fighters")
