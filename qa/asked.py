@@ -32,7 +32,14 @@ _AGENT_NOUNS = set(
     "spokesperson minister commander general agency body union bank banks airline airlines channel network "
     "actor actress singer band director author artist coach manager chairman boss firm rival rivals "
     "government governments side broadcaster newspaper paper court judge".split()
-)
+) | {  # roles and bodies that buy, sell, make, rule or speak: "which dealer", "which regulator"
+    *"dealer dealers buyer buyers seller sellers bidder bidders trader traders investor investors broker brokers "
+    "auctioneer collector retailer retailers supplier suppliers manufacturer manufacturers maker makers carrier "
+    "carriers operator operators insurer insurers lender lenders publisher publishers studio studios label "
+    "charity charities council councils ministry ministries department departments authority authorities "
+    "regulator regulators watchdog institute university universities school schools hospital hospitals museum "
+    "gallery affiliate affiliates faction factions militia militias rebel rebels candidate candidates".split()
+}
 _PLACE_NOUNS = set(
     "city cities town towns village villages country countries region regions province provinces state states "
     "place places area areas venue venues stadium district districts capital border island islands".split()
@@ -67,8 +74,12 @@ _PERSON_NOUNS = set(
     "director author actor actress singer player coach manager chairman chairwoman boss founder owner judge "
     "lawyer victim suspect soldier analyst economist writer artist winner captain presenter host editor "
     "executive governor mayor senator king queen prince princess envoy ambassador negotiator pilot driver "
-    "doctor teacher student worker employee journalist reporter photographer witness".split()
+    "doctor teacher student worker employee journalist reporter photographer witness politician lawmaker mp "
+    "mep novelist poet musician rapper composer dancer comedian athlete footballer cricketer golfer boxer "
+    "sprinter runner swimmer cyclist jockey striker midfielder defender goalkeeper batsman bowler referee "
+    "umpire champion scientist researcher engineer designer architect".split()
 )
+_AGENT_NOUNS |= _PERSON_NOUNS
 _REASON_QUESTION = re.compile(
     r"^why\b|\bfor what reasons?\b|\bwhat (?:is|was|were|are) the (?:main )?(?:reasons?|causes?)\b|"
     r"\bwhat (?:caused|prompted|drove|led to)\b"

@@ -14,6 +14,9 @@ from qa.asked import asked_type, supplies
         ("Whose plan did the council adopt?", "agent"),
         ("Which airline cancelled the most flights?", "agent"),
         ("Which Canadian company bought the mine?", "agent"),
+        ("Which art dealer bought the painting?", "agent"),
+        ("Which regulator fined the bank?", "agent"),
+        ("Which footballer scored twice?", "agent"),
         ("Where did the tanker run aground?", "place"),
         ("In which city will the final be played?", "place"),
         ("When did the bridge reopen?", "time"),
@@ -72,6 +75,8 @@ def test_asked_type(question, kind):
         ("What is the name of the head of the rail union?", "The head of the RMT union said no.", False),
         ("What is the name of the head of the rail union?", "Mick Lynch, head of the rail union, said no.", True),
         ("What is the name of the new vaccine?", "The vaccine, Covira, was approved.", True),
+        ("Which Paris dealer bought the painting?", "It was bought by a Paris dealer.", False),
+        ("Which Paris dealer bought the painting?", "It was bought by Galerie Mara, a Paris dealer.", True),
         # Words the question already holds are not an answer.
         ("Who did Helen Okafor replace?", "Helen Okafor replaced the chair.", False),
         ("Why did the council delay the vote?", "It wanted more time.", True),
