@@ -136,9 +136,10 @@ class Reader:
         """Which option the model writes (greedy, token by token), having read all of it.
 
         `done` is the start of the options already written. No option may be a
-        prefix of another: the choice ends when one option is left.
-
-        >>> # choose(['{"evidence": [', ']}']) -> ']}' when the model closes the list at once
+        prefix of another: the choice ends when one option is left. For example,
+        with the options ' [{"evidence": [' and ' []}', the model's next token may be
+        ' [', ' []' or ' [{"' (any token that starts some option); after ' []' only
+        one option is left, and '}' is fixed text.
         """
         while True:
             live = [o for o in options if o.startswith(done)]
@@ -224,7 +225,7 @@ def write_sentences(reader: Reader, schema: dict) -> str:
     enum = [str(n) for n in numbers["items"]["enum"]]
     most_numbers = numbers.get("maxItems", len(enum))
     most_sentences = outer.get("maxItems", 8)
-    max_bytes = words.get("maxLength", 1000)
+    max_bytes = words.get("maxLength", 1000)  # counted in bytes: never more characters than maxLength
 
     opening = f'{{"{numbers_key}": ['
     # The choice between an answer and none starts at the space before the list, where the model
