@@ -575,3 +575,21 @@ def test_browser_conversation_survives_reload_and_restart_and_marks_an_edited_ar
     assert browser.find_elements(By.CSS_SELECTOR, "#qa-viewer mark") == []
     assert edited in browser.find_element(By.CSS_SELECTOR, "#qa-viewer .article-text").text  # shown, not marked
     assert "Traceback" not in browser.find_element(By.TAG_NAME, "body").text
+
+
+def test_export_files_are_removed_once_they_are_old(words_app):
+    import os
+    import time
+
+    from qa.ui.saved import EXPORT_KEEP_S, SavedChats
+
+    saved = SavedChats(words_app.history, words_app.library)
+    doc = _full_doc(words_app)
+    chat_id = _saved(words_app, f"browser:{KEY}", Turn("What came to Tartus?", _answer_citing(_citation(doc, SHIPS))))
+    old = saved.export_file(f"browser:{KEY}", chat_id, "md")
+    long_ago = time.time() - EXPORT_KEEP_S - 60
+    os.utime(old.parent, (long_ago, long_ago))
+    recent = saved.export_file(f"browser:{KEY}", chat_id, "json")
+    newest = saved.export_file(f"browser:{KEY}", chat_id, "md")
+    assert not old.exists() and recent.exists() and newest.exists()
+    assert newest.parent != old.parent and newest.read_text(encoding="utf-8").count(SHIPS) >= 1

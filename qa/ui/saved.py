@@ -12,8 +12,11 @@ state of each cited article (qa.history.citation_states) beside them.
 
 from __future__ import annotations
 
+import atexit
 import re
+import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +59,9 @@ class Opened:
     saved: Saved
     turns: list[dict]
     states: States = field(default_factory=dict)
+
+
+EXPORT_KEEP_S = 3600  # an export's file stays this long for its download (the page copies it), then goes
 
 
 class SavedChats:
@@ -131,10 +137,22 @@ class SavedChats:
         title = self.history.get(conversation_id, owner).title
         if self._exports is None:
             self._exports = Path(tempfile.mkdtemp(prefix="qa-export-"))
+            atexit.register(shutil.rmtree, self._exports, True)  # nothing is left in the temp folder at exit
+        self._forget_exports(older_than_s=EXPORT_KEEP_S)
         folder = Path(tempfile.mkdtemp(dir=self._exports))  # one folder per file: two exports never share a path
         path = folder / file_name(title, FORMATS[format])
         path.write_text(text, encoding="utf-8")
         return path
+
+    def _forget_exports(self, older_than_s: float) -> None:
+        """Remove the export files written more than `older_than_s` ago."""
+        cutoff = time.time() - older_than_s
+        for folder in self._exports.iterdir() if self._exports else ():
+            try:
+                if folder.stat().st_mtime < cutoff:
+                    shutil.rmtree(folder, ignore_errors=True)
+            except OSError:  # removed meanwhile by another request
+                continue
 
     @staticmethod
     def copies(turns: list[dict], states: States | None = None) -> dict[int, str]:
