@@ -118,7 +118,7 @@ class LocalLLM:
 
     def _write(self, llama, messages: Messages, schema: dict, on_token: OnToken) -> str:
         """A reply under the answer schema, its JSON written by the program and its choices and words by the
-        model (see qa/decode.py): the same reply llama.cpp's grammar would give, a third fewer model steps."""
+        model (see qa/decode.py): a reply llama.cpp's grammar allows, in about a third fewer model steps."""
         from llama_cpp.llama_chat_format import format_chatml
 
         from qa import decode
@@ -127,7 +127,7 @@ class LocalLLM:
             self._vocabulary = decode.Vocabulary.of(llama)
         prompt = llama.tokenize(format_chatml(messages).prompt.encode("utf-8"), special=True)
         with self._from_head(llama, messages) as before:
-            held = next((i for i, (a, b) in enumerate(zip(before, prompt)) if a != b), min(len(before), len(prompt)))
+            held = _shared_start(before, prompt)
             if held < len(before):  # not this kind's opening after all: read from where they part
                 self._holding = None
                 llama.n_tokens = held
@@ -212,8 +212,7 @@ class LocalLLM:
             return []
         head = llama.tokenize(prompt[: at + len(self._USER_TURN)].encode("utf-8"), special=True)
         full = llama.tokenize(prompt.encode("utf-8"), special=True)
-        same = next((i for i, (a, b) in enumerate(zip(head, full)) if a != b), min(len(head), len(full)))
-        return head[:same]
+        return head[: _shared_start(head, full)]
 
     def _resume(self, llama, kind: str, messages: Messages) -> None:
         """Put the context at the state after this kind's opening tokens, reading them if never read."""
@@ -250,12 +249,21 @@ class LocalLLM:
         output = len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)) if text else 0
         prompt = max(llama.n_tokens - output, 0)
         now = llama.input_ids[:prompt].tolist()
-        cached = next((i for i, (a, b) in enumerate(zip(before, now)) if a != b), min(len(before), len(now)))
+        cached = _shared_start(before, now)
         self._add_usage(prompt=prompt, cached=cached, output=output)
 
     def _add_usage(self, prompt: int, cached: int, output: int) -> None:
         for key, value in (("llm_calls", 1), ("prompt_tokens", prompt), ("cached_tokens", cached), ("output_tokens", output)):
             self.usage[key] += value
+
+
+def _shared_start(a: Sequence[int], b: Sequence[int]) -> int:
+    """How many tokens `a` and `b` share from their start.
+
+    >>> _shared_start([1, 2, 3], [1, 2, 4, 5]), _shared_start([1, 2], [1, 2, 3])
+    (2, 2)
+    """
+    return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
 
 
 class HostedLLM:

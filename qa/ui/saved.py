@@ -147,7 +147,7 @@ class SavedChats:
     def _forget_exports(self, older_than_s: float) -> None:
         """Remove the export files written more than `older_than_s` ago."""
         cutoff = time.time() - older_than_s
-        for folder in self._exports.iterdir() if self._exports else ():
+        for folder in self._exports.iterdir():
             try:
                 if folder.stat().st_mtime < cutoff:
                     shutil.rmtree(folder, ignore_errors=True)
