@@ -10,7 +10,6 @@ LLM loaded across calls; it never builds or changes the index (that is
 
 from __future__ import annotations
 
-import dataclasses
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -210,8 +209,8 @@ class Assistant:
 
     def _retry_typed(self, case: Case, on_text: OnText, clock: Stopwatch, fields: dict) -> Answer:
         """An answer that does not give the type the question asks for (a vague "dozens of ships" for
-        "how many", no name for "who") gets one more try on the evidence sentences that state one;
-        the first answer stays if that try fails."""
+        "how many", no name for "who") gets one more try on the sentences of the retrieved passages that
+        state one (not only those first shown); the first answer stays if that try fails."""
         answer, question = case.answer, case.question
         asked = asked_type(question)
         cited = " ".join(c.quote for c in answer.citations)
@@ -221,10 +220,11 @@ class Assistant:
             # Words of cause and purpose are in most news sentences ("to help", "after"), so the sentences
             # that have them are not the ones that answer: a second try there finds some other reason.
             return answer
-        focused = [e for e in case.retrieval.evidence if supplies(asked, e.text, question, exact=True)]
-        if not focused or len(focused) == len(case.retrieval.evidence):
+        with clock.stage("retrieve"):
+            passages = [p for p, _ in case.retrieval.passages]
+            focused = self.retriever.focus(fields["search_question"], passages, lambda t: supplies(asked, t, question, exact=True))
+        if not focused or [e.text for e in focused] == [e.text for e in case.retrieval.evidence]:
             return answer
-        focused = [dataclasses.replace(e, n=i) for i, e in enumerate(focused, start=1)]
         second = self._draft(question, focused, on_text, clock, fields)
         cited = " ".join(c.quote for c in second.citations)
         if second.supported_text() and supplies(asked, second.supported_text(), question, True, cited):

@@ -16,6 +16,7 @@ import shutil
 import tempfile
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -251,6 +252,12 @@ class Retriever:
         evidence, best = self._select_sentences(question, q_vec, [p for p, _ in passages])
         return Retrieval(passages=passages, evidence=evidence, best_similarity=best)
 
+    def focus(self, question: str, passages: list[Passage], keep: Callable[[str], bool]) -> list[Evidence]:
+        """The evidence sentences of `passages` for `question` that `keep` admits, best first and numbered from 1:
+        all the retrieved passages' sentences are candidates, not only those first shown."""
+        q_vec = self.embedder.encode([question])[0]
+        return self._select_sentences(question, q_vec, passages, keep)[0]
+
     def doc_ids_in(self, scope: Scope) -> frozenset[str]:
         """The documents `scope` admits, worked out once per index revision."""
         key = (self.store.revision(), scope)
@@ -265,7 +272,9 @@ class Retriever:
             )
         return self._scoped[key]
 
-    def _select_sentences(self, question: str, q_vec: np.ndarray, passages: list[Passage]) -> tuple[list[Evidence], float]:
+    def _select_sentences(
+        self, question: str, q_vec: np.ndarray, passages: list[Passage], keep: Callable[[str], bool] | None = None
+    ) -> tuple[list[Evidence], float]:
         candidates: list[tuple[Passage, int, int, str]] = []
         for p in passages:
             candidates.extend((p, s, e, text) for s, e, text in p.sentence_texts())
@@ -286,7 +295,7 @@ class Retriever:
         # A sentence that gives orders to its reader is never evidence (see qa.injection); ingest leaves
         # such sentences out of passages, and this catches them in an index built before it did.
         planted = {i for i, c in enumerate(candidates) if flagged(c[3])}
-        order = [i for i in np.argsort(-score).tolist() if i not in planted]
+        order = [i for i in np.argsort(-score).tolist() if i not in planted and (keep is None or keep(candidates[i][3]))]
         ranked = distinct_texts(order, [c[3] for c in candidates])[: self.settings.evidence_sentences]
         chosen = within_budget(ranked, [c[3] for c in candidates], self.settings.evidence_tokens)
         spans = with_attribution(chosen, candidates, planted) if asks_about_speech(question) else [(i, i, i) for i in chosen]

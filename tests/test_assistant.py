@@ -343,6 +343,21 @@ def test_vague_quantity_is_retried_on_evidence_that_states_a_number(harbour_inde
     assert "Dozens" not in a.llm.calls[1][1]["content"]  # the second try sees only evidence with a number
 
 
+def test_the_second_try_looks_past_the_evidence_first_shown(harbour_index, embedder):
+    """With one evidence sentence shown and no number in it, the second try draws the sentences that state one
+    from the retrieved passages."""
+    settings, store = harbour_index
+    narrow = settings.model_copy(update={"evidence_sentences": 1})
+    question = "How many grain ships crowded the harbour of Tartus?"
+    (shown,) = Assistant(narrow, llm=FakeLLM([]), embedder=embedder, store=store).retriever.retrieve(question).evidence
+    assert shown.text.startswith("Dozens")
+    replies = [reply(([1], "Dozens of grain ships crowded the harbour of Tartus.")), reply(([1], "At least 40 of them docked in May."))]
+    a = Assistant(narrow, llm=FakeLLM(replies), embedder=embedder, store=store)
+    answer = a.ask(question)
+    assert len(a.llm.calls) == 2 and "At least 40" in a.llm.calls[1][1]["content"] and "Dozens" not in a.llm.calls[1][1]["content"]
+    assert answer.text.startswith("At least 40") and answer.citations[0].quote.startswith("At least 40")
+
+
 def test_a_number_the_documents_never_state_is_a_false_premise(harbour_index, embedder):
     a = _harbour(harbour_index, embedder)  # no replies queued: a model call would fail
     refused = a.ask("Why did 400 grain ships dock at Tartus in May?")
