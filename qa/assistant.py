@@ -220,9 +220,13 @@ class Assistant:
             # Words of cause and purpose are in most news sentences ("to help", "after"), so the sentences
             # that have them are not the ones that answer: a second try there finds some other reason.
             return answer
+
+        def states_one(text: str) -> bool:
+            return supplies(asked, text, question, exact=True)
+
         with clock.stage("retrieve"):
             passages = [p for p, _ in case.retrieval.passages]
-            focused = self.retriever.focus(fields["search_question"], passages, lambda t: supplies(asked, t, question, exact=True))
+            focused = self.retriever.focus(fields["search_question"], passages, states_one)
         if not focused or [e.text for e in focused] == [e.text for e in case.retrieval.evidence]:
             return answer
         second = self._draft(question, focused, on_text, clock, fields)

@@ -8,6 +8,7 @@ precisely from short evidence, and prompt length is what costs time on a CPU.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import math
@@ -295,8 +296,10 @@ class Retriever:
         # A sentence that gives orders to its reader is never evidence (see qa.injection); ingest leaves
         # such sentences out of passages, and this catches them in an index built before it did.
         planted = {i for i, c in enumerate(candidates) if flagged(c[3])}
-        order = [i for i in np.argsort(-score).tolist() if i not in planted and (keep is None or keep(candidates[i][3]))]
-        ranked = distinct_texts(order, [c[3] for c in candidates])[: self.settings.evidence_sentences]
+        order = [i for i in np.argsort(-score).tolist() if i not in planted]
+        ranked = distinct_texts(order, [c[3] for c in candidates])
+        kept = (i for i in ranked if keep is None or keep(candidates[i][3]))  # asked only until enough are kept
+        ranked = list(itertools.islice(kept, self.settings.evidence_sentences))
         chosen = within_budget(ranked, [c[3] for c in candidates], self.settings.evidence_tokens)
         spans = with_attribution(chosen, candidates, planted) if asks_about_speech(question) else [(i, i, i) for i in chosen]
         evidence = []
