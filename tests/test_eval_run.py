@@ -70,16 +70,16 @@ def test_fail_under_names_the_metric(echo, settings, capsys):
 
 
 class CrashOnceLLM(EchoLLM):
-    """Like EchoLLM, but its second answer crashes, as a broken model server or a bug would."""
+    """Like EchoLLM, but it crashes whenever it is asked to answer the second question of the set (dev-02),
+    as a broken model server or a bug would, however many calls the first question took."""
 
     def __init__(self):
-        self.answers = 0
+        lines = (DATA / "questions.jsonl").read_text().splitlines()
+        self.crash_on = json.loads(lines[1])["question"]
 
     def chat(self, messages, schema=None, on_token=None):
-        if schema is not None and "sentences" in schema.get("properties", {}):
-            self.answers += 1
-            if self.answers == 2:
-                raise RuntimeError("injected crash")
+        if schema is not None and "sentences" in schema.get("properties", {}) and self.crash_on in messages[-1]["content"]:
+            raise RuntimeError("injected crash")
         return super().chat(messages, schema, on_token)
 
 
