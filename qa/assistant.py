@@ -225,8 +225,7 @@ class Assistant:
             return supplies(asked, text, question, exact=True)
 
         with clock.stage("retrieve"):
-            passages = [p for p, _ in case.retrieval.passages]
-            focused = self.retriever.focus(fields["search_question"], passages, states_one)
+            focused = self.retriever.focus(fields["search_question"], case.retrieval, states_one)
         if not focused or [e.text for e in focused] == [e.text for e in case.retrieval.evidence]:
             return answer
         second = self._draft(question, focused, on_text, clock, fields)

@@ -80,6 +80,7 @@ class Retrieval:
     passages: list[tuple[Passage, float]]  # fused, best first
     evidence: list[Evidence]  # numbered 1..N, most relevant first
     best_similarity: float
+    question_vector: np.ndarray | None = None  # the embedded search question, for `Retriever.focus`
 
 
 def rrf(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
@@ -251,13 +252,16 @@ class Retriever:
         fused = rrf([[p.passage_id for p, _ in dense], [p.passage_id for p, _ in sparse]])[:top_k]
         passages = [(by_id[pid], score) for pid, score in fused]
         evidence, best = self._select_sentences(question, q_vec, [p for p, _ in passages])
-        return Retrieval(passages=passages, evidence=evidence, best_similarity=best)
+        return Retrieval(passages=passages, evidence=evidence, best_similarity=best, question_vector=q_vec)
 
-    def focus(self, question: str, passages: list[Passage], keep: Callable[[str], bool]) -> list[Evidence]:
-        """The evidence sentences of `passages` for `question` that `keep` admits, best first and numbered from 1:
-        all the retrieved passages' sentences are candidates, not only those first shown."""
-        q_vec = self.embedder.encode([question])[0]
-        return self._select_sentences(question, q_vec, passages, keep)[0]
+    def focus(self, question: str, retrieval: Retrieval, keep: Callable[[str], bool]) -> list[Evidence]:
+        """The evidence sentences of `retrieval`'s passages for `question` (the one it was retrieved for) that
+        `keep` admits, best first and numbered from 1: all the retrieved passages' sentences are candidates,
+        not only those first shown."""
+        q_vec = retrieval.question_vector
+        if q_vec is None:
+            q_vec = self.embedder.encode([question])[0]
+        return self._select_sentences(question, q_vec, [p for p, _ in retrieval.passages], keep)[0]
 
     def doc_ids_in(self, scope: Scope) -> frozenset[str]:
         """The documents `scope` admits, worked out once per index revision."""
@@ -281,13 +285,14 @@ class Retriever:
             candidates.extend((p, s, e, text) for s, e, text in p.sentence_texts())
         if not candidates:
             return [], 0.0
+        texts = [c[3] for c in candidates]
         alone_vectors, context_vectors = self._sentence_vectors(passages)
         alone, in_context = alone_vectors @ q_vec, context_vectors @ q_vec
         dense = np.maximum(alone, 0.5 * (alone + in_context))
         weights = self.lexical.idf(content_stems(question))
-        lexical = np.array([weighted_overlap(weights, c[3]) for c in candidates], dtype=np.float32)
+        lexical = np.array([weighted_overlap(weights, t) for t in texts], dtype=np.float32)
         kind = expected_kind(question)
-        typed = np.array([0.1 * matches_kind(kind, c[3], question) for c in candidates], dtype=np.float32)
+        typed = np.array([0.1 * matches_kind(kind, t, question) for t in texts], dtype=np.float32)
         # Rank within the fused passage order too, so a strong passage's sentences are not all lost.
         rank = {p.passage_id: i for i, p in enumerate(passages)}
         rank_prior = np.array([1.0 / (1 + rank[c[0].passage_id]) for c in candidates], dtype=np.float32)
@@ -295,12 +300,12 @@ class Retriever:
         # Best first: a small model leans towards the first items it reads.
         # A sentence that gives orders to its reader is never evidence (see qa.injection); ingest leaves
         # such sentences out of passages, and this catches them in an index built before it did.
-        planted = {i for i, c in enumerate(candidates) if flagged(c[3])}
+        planted = {i for i, t in enumerate(texts) if flagged(t)}
         order = [i for i in np.argsort(-score).tolist() if i not in planted]
-        ranked = distinct_texts(order, [c[3] for c in candidates])
-        kept = (i for i in ranked if keep is None or keep(candidates[i][3]))  # asked only until enough are kept
+        ranked = distinct_texts(order, texts)
+        kept = (i for i in ranked if keep is None or keep(texts[i]))  # asked only until enough are kept
         ranked = list(itertools.islice(kept, self.settings.evidence_sentences))
-        chosen = within_budget(ranked, [c[3] for c in candidates], self.settings.evidence_tokens)
+        chosen = within_budget(ranked, texts, self.settings.evidence_tokens)
         spans = with_attribution(chosen, candidates, planted) if asks_about_speech(question) else [(i, i, i) for i in chosen]
         evidence = []
         for i, first, last in spans:
