@@ -24,14 +24,25 @@ NAME_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "PRODUCT"
 QUANTITY_LABELS = frozenset({"CARDINAL", "MONEY", "PERCENT", "QUANTITY"})
 TIME_LABELS = frozenset({"DATE", "TIME"})
 
-# Nouns after "which"/"what" that ask for an agent or a place ("which official", "what city").
-_AGENT_NOUNS = set(
-    "official officials minister ministers person people man woman company companies firm firms group groups "
-    "organisation organization organisations organizations party parties country countries nation nations "
-    "team teams club clubs player players leader leaders president chief executive spokesman spokeswoman "
-    "spokesperson minister commander general agency body union bank banks airline airlines channel network "
-    "actor actress singer band director author artist coach manager chairman boss firm rival rivals "
-    "government governments side broadcaster newspaper paper court judge".split()
+# Nouns that make "the name of the ..." a person's name ("the name of the Russian general").
+_PERSON_NOUNS = set(
+    "person man woman boy girl child son daughter wife husband mother father brother sister general head "
+    "leader chief minister president spokesman spokeswoman spokesperson commander officer official source "
+    "director author actor actress singer player coach manager chairman chairwoman boss founder owner judge "
+    "lawyer victim suspect soldier analyst economist writer artist winner captain presenter host editor "
+    "executive governor mayor senator king queen prince princess envoy ambassador negotiator pilot driver "
+    "doctor teacher student worker employee journalist reporter photographer witness politician lawmaker mp "
+    "mep novelist poet musician rapper composer dancer comedian athlete footballer cricketer golfer boxer "
+    "sprinter runner swimmer cyclist jockey striker midfielder defender goalkeeper batsman bowler referee "
+    "umpire champion scientist researcher engineer designer architect".split()
+)
+# Nouns after "which"/"what" that ask for an agent ("which official", "which company"): people's roles and
+# the bodies that act.
+_AGENT_NOUNS = _PERSON_NOUNS | set(
+    "officials ministers people company companies firm firms group groups organisation organization "
+    "organisations organizations party parties country countries nation nations team teams club clubs players "
+    "leaders agency body union bank banks airline airlines channel network band rival rivals government "
+    "governments side broadcaster newspaper paper court".split()
 ) | {  # roles and bodies that buy, sell, make, rule or speak: "which dealer", "which regulator"
     *"dealer dealers buyer buyers seller sellers bidder bidders trader traders investor investors broker brokers "
     "auctioneer collector retailer retailers supplier suppliers manufacturer manufacturers maker makers carrier "
@@ -67,19 +78,6 @@ _MONEY_QUESTION = re.compile(
 _CURRENCY = re.compile(
     r"[£$€¥]|\b(?:pounds?|dollars?|euros?|yen|yuan|rupees?|roubles?|francs?|pence|cents?|bn|m)\b|\d(?:bn|m)\b", re.I
 )
-# Nouns that make "the name of the ..." a person's name ("the name of the Russian general").
-_PERSON_NOUNS = set(
-    "person man woman boy girl child son daughter wife husband mother father brother sister general head "
-    "leader chief minister president spokesman spokeswoman spokesperson commander officer official source "
-    "director author actor actress singer player coach manager chairman chairwoman boss founder owner judge "
-    "lawyer victim suspect soldier analyst economist writer artist winner captain presenter host editor "
-    "executive governor mayor senator king queen prince princess envoy ambassador negotiator pilot driver "
-    "doctor teacher student worker employee journalist reporter photographer witness politician lawmaker mp "
-    "mep novelist poet musician rapper composer dancer comedian athlete footballer cricketer golfer boxer "
-    "sprinter runner swimmer cyclist jockey striker midfielder defender goalkeeper batsman bowler referee "
-    "umpire champion scientist researcher engineer designer architect".split()
-)
-_AGENT_NOUNS |= _PERSON_NOUNS
 _REASON_QUESTION = re.compile(
     r"^why\b|\bfor what reasons?\b|\bwhat (?:is|was|were|are) the (?:main )?(?:reasons?|causes?)\b|"
     r"\bwhat (?:caused|prompted|drove|led to)\b"
