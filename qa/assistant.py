@@ -2,7 +2,8 @@
 
 check the question -> retrieve -> gates before generation -> generate ->
 verify -> assemble -> (one retry when the answer lacks the asked-for type) -> gates after
-generation. It keeps the embedding model, the store, the lexical index and the
+generation -> (one more draft, without the sentences the first one used, when the yes/no check
+turns the answer down). It keeps the embedding model, the store, the lexical index and the
 LLM loaded across calls; it never builds or changes the index (that is
 `qa.library.Library`'s job). CLI, UI, conversations, the harness and
 `qa.ask()` are thin adapters over it.
@@ -10,6 +11,7 @@ LLM loaded across calls; it never builds or changes the index (that is
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -169,6 +171,8 @@ class Assistant:
         case.answer = self._retry_typed(case, on_text, clock, fields)
         with clock.stage("verify"):
             refusal = first_refusal(AFTER_GENERATION, case)
+        if refusal and refusal[0] == "judge":
+            case, refusal = self._redraft_judged(case, refusal, on_text, clock, fields)
         return self._finish(case.answer.refused(*refusal) if refusal else case.answer, clock, usage_before)
 
     def stream(self, question: str, **kwargs) -> Iterator[Looking | str | Answer]:
@@ -203,7 +207,7 @@ class Assistant:
             reply = self.generator.generate(question, evidence, on_text)
         with clock.stage("verify"):
             sentences = [verify_sentence(self.checker, d, evidence, question) for d in parse_reply(reply, len(evidence))]
-            answer = assemble(sentences, evidence, **fields)
+            answer = assemble(sentences, evidence, **{**fields, "evidence": evidence_records(evidence)})
             require_exact(answer.citations, self.store.texts([c.doc_id for c in answer.citations]))
         return answer
 
@@ -233,6 +237,24 @@ class Assistant:
         if second.supported_text() and supplies(asked, second.supported_text(), question, True, cited):
             return second
         return answer
+
+    def _redraft_judged(
+        self, case: Case, refusal: tuple[str, str], on_text: OnText, clock: Stopwatch, fields: dict
+    ) -> tuple[Case, tuple[str, str] | None]:
+        """A draft the yes/no check turned down gets one more draft on the evidence without the sentences it
+        cited: a small model often copies a related sentence that shares the question's words and passes
+        over the one that answers. The second draft faces every gate again, the yes/no check included; if any
+        refuses, the first refusal stands."""
+        used = [c.quote for c in case.answer.citations]
+        with clock.stage("retrieve"):
+            rest = self.retriever.focus(fields["search_question"], case.retrieval, lambda t: not any(t in q for q in used))
+        if not rest:
+            return case, refusal
+        second = dataclasses.replace(case, answer=self._draft(case.question, rest, on_text, clock, fields), _judgement=None)
+        with clock.stage("verify"):
+            if first_refusal(AFTER_GENERATION, second) is None:
+                return second, None
+        return case, refusal
 
     def _finish(self, answer: Answer, clock: Stopwatch, usage_before: dict) -> Answer:
         answer.timings = clock.finish()

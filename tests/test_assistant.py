@@ -179,11 +179,12 @@ def test_relevance_judge_no_means_abstain(shared_index, embedder):
         embedder,
         reply(([n], "At least 300 fighters crossed late on Sunday.")),
         '{"verdict": "no"}',
+        reply(),  # the second draft, without that sentence, finds nothing
         relevance_check=True,
     )
     answer = a.ask(Q_FIGHTERS)
     assert answer.abstained and "do not answer" in answer.abstain_reason and answer.abstain_gate == "judge"
-    assert answer.citations == [] and answer.text == "The documents do not say."
+    assert answer.citations == [] and answer.text == "The documents do not say." and len(a.llm.calls) == 3
 
 
 def test_unrelated_question_abstains_without_calling_the_model(shared_index, embedder):
@@ -364,3 +365,40 @@ def test_a_number_the_documents_never_state_is_a_false_premise(harbour_index, em
     assert refused.abstained and refused.abstain_gate == "premise" and "400" in refused.abstain_reason
     for question in ("Why did at least 40 ships dock at Tartus?", "Did more than 100 ships dock at Tartus?"):
         assert a.retriever.unknown_numbers(question) == set(), question  # stated by the article, or only a bound
+
+
+Q_FROM = "What did port officials say about the grain ships?"
+
+
+def _judged(harbour_index, embedder, *replies):
+    settings, store = harbour_index
+    return Assistant(settings.model_copy(update={"relevance_check": True}), llm=FakeLLM(replies), embedder=embedder, store=store)
+
+
+def test_an_answer_the_yes_no_check_turns_down_gets_a_second_draft_without_its_sentences(harbour_index, embedder):
+    probe = _judged(harbour_index, embedder)
+    retrieval = probe.retriever.retrieve(Q_FROM)
+    dozens = next(e.n for e in retrieval.evidence if e.text.startswith("Dozens"))
+    rest = probe.retriever.focus(Q_FROM, retrieval, lambda t: not t.startswith("Dozens"))
+    odessa = next(e.n for e in rest if "Odessa" in e.text)
+    a = _judged(harbour_index, embedder,
+                reply(([dozens], "Dozens of grain ships crowded the harbour of Tartus.")), '{"verdict": "no"}',
+                reply(([odessa], "At least 40 docked in May, most of them from Odessa.")), '{"verdict": "yes"}')  # fmt: skip
+    answer = a.ask(Q_FROM)
+    assert not answer.abstained and answer.text == "At least 40 docked in May, most of them from Odessa.[1]"
+    assert answer.citations[0].quote.startswith("At least 40") and len(a.llm.calls) == 4
+    second_prompt = a.llm.calls[2][1]["content"]
+    assert "Dozens" not in second_prompt and "Odessa" in second_prompt
+    assert [e["text"] for e in answer.evidence] == [e.text for e in rest]  # the evidence the second draft was shown
+
+
+def test_when_the_second_draft_is_turned_down_too_the_first_refusal_stands(harbour_index, embedder):
+    probe = _judged(harbour_index, embedder)
+    dozens = next(e.n for e in probe.retriever.retrieve(Q_FROM).evidence if e.text.startswith("Dozens"))
+    a = _judged(harbour_index, embedder,
+                reply(([dozens], "Dozens of grain ships crowded the harbour of Tartus.")), '{"verdict": "no"}',
+                reply(([1], "The harbour master said the cranes were repaired in April.")), '{"verdict": "no"}')  # fmt: skip
+    answer = a.ask(Q_FROM)
+    assert answer.abstained and answer.abstain_gate == "judge" and answer.citations == []
+    assert answer.sentences[0].text.startswith("Dozens")  # the record shows the first draft and why it was refused
+    assert len(a.llm.calls) == 4
