@@ -245,9 +245,12 @@ class Assistant:
         cited: a small model often copies a related sentence that shares the question's words and passes
         over the one that answers. The second draft faces every gate again, the yes/no check included; if any
         refuses, the first refusal stands."""
-        used = [c.quote for c in case.answer.citations]
+        from qa.retrieve import without_spans
+
+        used = case.answer.citations
         with clock.stage("retrieve"):
-            rest = self.retriever.focus(fields["search_question"], case.retrieval, lambda t: not any(t in q for q in used))
+            rest = self.retriever.focus(fields["search_question"], case.retrieval, lambda t: not any(t in c.quote for c in used))
+            rest = without_spans(rest, ((c.doc_id, c.start, c.end) for c in used))
         if not rest:
             return case, refusal
         second = dataclasses.replace(case, answer=self._draft(case.question, rest, on_text, clock, fields), _judgement=None)

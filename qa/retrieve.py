@@ -7,6 +7,7 @@ precisely from short evidence, and prompt length is what costs time on a CPU.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -17,7 +18,7 @@ import shutil
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -338,6 +339,25 @@ class Retriever:
             alone.append(rows)
             context.append(summed / np.maximum(np.linalg.norm(summed, axis=1, keepdims=True), 1e-12))
         return np.vstack(alone), np.vstack(context)
+
+
+def without_spans(evidence: list[Evidence], spans: Iterable[tuple[str, int, int]]) -> list[Evidence]:
+    """`evidence` less the items that overlap one of `spans` (doc_id, start, end), numbered again from 1.
+
+    A sentence chosen for its own sake can come joined to a left-out one (a quote with its speaker);
+    that item goes too.
+
+    >>> from types import SimpleNamespace as P
+    >>> passage = P(passage_id="d:0:x", doc_id="d")
+    >>> ev = [Evidence(1, passage, 0, 10, "", 1.0), Evidence(2, passage, 11, 30, "", 0.9), Evidence(3, passage, 31, 40, "", 0.8)]
+    >>> [(e.n, e.start) for e in without_spans(ev, [("d", 20, 25)])]
+    [(1, 0), (2, 31)]
+    >>> [e.n for e in without_spans(ev, [("other", 0, 40)])]
+    [1, 2, 3]
+    """
+    spans = list(spans)
+    kept = [e for e in evidence if not any(e.doc_id == d and e.start < end and start < e.end for d, start, end in spans)]
+    return [dataclasses.replace(e, n=n) for n, e in enumerate(kept, start=1)]
 
 
 def doc_of(passage_id: str) -> str:
