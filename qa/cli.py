@@ -297,31 +297,58 @@ def chat(
     port: Annotated[int, typer.Option(help="Port for the web UI.")] = 7860,
     open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open a browser tab.")] = False,
     cli: Annotated[bool, typer.Option("--cli", help="Chat in this terminal instead of the browser.")] = False,
+    resume: Annotated[
+        str | None, typer.Option(help="With --cli: go on with this saved conversation (an id from `qa history list`).")
+    ] = None,
+    save: Annotated[
+        bool, typer.Option("--save/--no-save", help="With --cli: save the conversation to the history (QA_HISTORY_PATH).")
+    ] = True,
     verbose: Verbose = False,
 ) -> None:
     """Open the chat UI in the browser (or, with --cli, in this terminal); index the seeds first if the index is empty."""
     _setup_logging(verbose)
     settings = _settings()
+    if resume is not None and not cli:
+        typer.echo("Error: --resume goes with --cli; in the browser, pick the conversation from the list.", err=True)
+        raise typer.Exit(2)
     with _user_errors():
         if cli:
-            _terminal_chat(settings)
+            _terminal_chat(settings, resume=resume, save=save)
         else:
             from qa.ui.app import launch
 
             launch(settings, host=host, port=port, open_browser=open_browser)
 
 
-def _terminal_chat(settings) -> None:
-    """Questions from stdin, answers with their quotes on stdout; follow-ups may refer to earlier answers."""
+def _terminal_chat(settings, resume: str | None = None, save: bool = True) -> None:
+    """Questions from stdin, answers with their quotes on stdout; follow-ups may refer to earlier answers.
+
+    Each answered turn is saved to the history as soon as it is answered (unless `save` is off), so an
+    interrupted chat loses nothing; `resume` goes on with a saved conversation, its earlier answers
+    available to follow-ups.
+    """
     from qa.assistant import Assistant
     from qa.conversation import Conversation
     from qa.errors import QAError
     from qa.library import Library
 
+    history = None
+    if save or resume:
+        from qa.history import History, history_path, not_found
+
+        if resume and not history_path(settings).exists():
+            raise not_found(resume)
+        history = History.for_settings(settings)  # a history file it cannot use stops it here, before the models load
+        if resume:
+            history.get(resume, None)  # an unknown id stops it here too
     library = Library(settings)
     library.ensure_index()
-    conversation = Conversation(Assistant(settings, embedder=library.embedder))
+    assistant = Assistant(settings, embedder=library.embedder)
+    conversation = Conversation.load(resume, history, assistants=assistant) if resume else Conversation(assistant)
     interactive = sys.stdin.isatty()
+    if resume:
+        n = len(conversation.turns)
+        typer.echo(f"Going on with “{conversation.title}” ({n} earlier turn{'' if n == 1 else 's'}).", err=True)
     if interactive:
         typer.echo("Ask about your documents (an empty line or Ctrl+D ends the chat).", err=True)
     while True:
@@ -337,10 +364,26 @@ def _terminal_chat(settings) -> None:
             answer = conversation.ask(line)
         except QAError as exc:
             typer.echo(f"Error: {exc}", err=True)
+            answer = None
+        if save:
+            _save_turn(conversation, history)
+        if answer is None:
             continue
         if answer.search_question != answer.question:
             typer.echo(f"(searched for “{answer.search_question}”)", err=True)
         typer.echo(answer.render() + "\n")
+    if save and conversation.id:
+        typer.echo(f"Saved as conversation {conversation.id} (`qa history show {conversation.id}`).", err=True)
+
+
+def _save_turn(conversation, history) -> None:
+    """Save the conversation's new turns; a failure to save is reported and the chat goes on."""
+    from qa.errors import QAError
+
+    try:
+        conversation.save(history)
+    except QAError as exc:
+        typer.echo(f"Error: this turn was not saved: {exc}", err=True)
 
 
 # Models, evaluation, timing -----------------------------------------------------------

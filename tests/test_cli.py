@@ -120,6 +120,39 @@ def test_terminal_chat_answers_a_question_and_a_follow_up(tmp_path):
             quote = line.split("“", 1)[1].rsplit("”", 1)[0]
             assert quote in text or quote == (ROOT / "seeds" / "003_c00daf70bb690643.txt").read_text(encoding="utf-8")[start:end]
 
+    # The chat was saved as it went, and goes on from where it stopped, its answers still there for follow-ups.
+    (saved,) = json.loads(run("history", "list", "--json", env=env).stdout)
+    assert saved["turns"] == 2 and saved["title"] == "Who sent fighters into Syria from Iraq?"
+    assert f"Saved as conversation {saved['id']}" in chat.stderr
+    more = subprocess.run([QA, "chat", "--cli", "--resume", saved["id"]], input="Which groups were they from?\n",
+                          capture_output=True, text=True, timeout=900, env={**os.environ, **env}, cwd=ROOT)  # fmt: skip
+    assert more.returncode == 0, more.stderr
+    assert "2 earlier turns" in more.stderr and "searched for" in more.stderr
+    (saved,) = json.loads(run("history", "list", "--json", env=env).stdout)
+    assert saved["turns"] == 3
+    export = json.loads(run("history", "export", saved["id"], "--format", "json", env=env).stdout)
+    assert export["turns"][2]["question"] == "Which groups were they from?" and export["turns"][2]["answer"]
+
+
+def test_terminal_chat_refuses_an_unknown_conversation_before_loading_anything(tmp_path):
+    env = {"QA_INDEX_DIR": str(tmp_path / "index")}
+    result = subprocess.run([QA, "chat", "--cli", "--resume", "no-such-chat"], input="", capture_output=True, text=True,
+                            timeout=300, env={**os.environ, **env}, cwd=ROOT)  # fmt: skip
+    assert result.returncode == 2 and "no-such-chat" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "index").exists()  # neither an index nor a history is made for a chat that cannot start
+    browser = run("chat", "--resume", "abc", env=env)
+    assert browser.returncode == 2 and "--cli" in browser.stderr and "Traceback" not in browser.stderr
+
+
+@pytest.mark.integration
+def test_terminal_chat_without_saving_writes_no_history(tmp_path):
+    env = {"QA_INDEX_DIR": str(tmp_path / "index"), "QA_MODEL_DIR": str(ROOT / "models")}
+    assert run("ingest", str(ROOT / "seeds"), env=env).returncode == 0
+    chat = subprocess.run([QA, "chat", "--cli", "--no-save"], input="", capture_output=True, text=True, timeout=900,
+                          env={**os.environ, **env}, cwd=ROOT)  # fmt: skip
+    assert chat.returncode == 0, chat.stderr
+    assert not (tmp_path / "index" / "history.sqlite3").exists() and "Saved as" not in chat.stderr
+
 
 class _StreamingAssistant:
     """Yields what Assistant.stream yields: the evidence, the growing draft, the checked answer."""
