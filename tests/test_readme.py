@@ -46,6 +46,7 @@ CHECKED_BY = {
     "qa bench --questions tests/data/questions.jsonl --compare before.json": "test_bench_prints_the_machine_and_percentiles",
     "qa eval --attacks tests/data/attacks.jsonl --corpus tests/data/bbc --report reports/attacks": "tests/test_eval_attacks.py::test_planted_instructions_change_nothing_through_the_real_model (three of the attacks, the same command's code)",
     "qa bench --concurrency 20 --questions tests/data/questions.jsonl": "tests/test_many_users.py::test_bench_command_drives_twenty_clients_through_the_api (the same figures, from a scripted model)",
+    "qa chat --cli --resume ID": "tests/test_cli.py::test_terminal_chat_answers_a_question_and_a_follow_up",
     "qa chat --host 0.0.0.0 --port 8080 --open": "test_chat_with_a_login_on_a_chosen_host_and_port",
     "QA_UI_USER=ann QA_UI_PASSWORD=... qa chat": "test_chat_with_a_login_on_a_chosen_host_and_port",
     "qa ingest my_docs/": "tests/test_ingest.py::test_formats_offsets_and_bad_files",
