@@ -61,6 +61,20 @@ _QUANTITY_NOUNS = set(
     "percentage share number revenue revenues sales turnover score size population age budget debt fine "
     "stake margin deficit surplus growth".split()
 )
+# "Which country", "which town": a place to be named, not described ("on a dirt road" does not say which town).
+_NAMED_PLACE_NOUNS = set(
+    "city cities town towns village villages country countries capital island islands state states province "
+    "provinces".split()
+)
+# "Which country", "which party", "which club": bodies a nationality ("the Kurds") or a place name ("joined
+# Chelsea") can answer. Other nouns after "which" (a role, a company, an airline) are answered by a name, never
+# by a nationality ("a Danish operator") nor by a place named as where something is or comes from.
+_PEOPLE_NOUNS = set(
+    "country countries nation nations group groups party parties faction factions militia militias rebel rebels "
+    "side sides team teams club clubs government governments council councils".split()
+)
+# Prepositions whose object is where something is or comes from or goes to.
+_PLACE_PREPOSITIONS = {"from", "to"}
 _VAGUE = VAGUE_QUANTITIES | {"many", "recent", "recently", "soon"}
 _FRACTIONS = {"half", "third", "thirds", "quarter", "quarters", "double", "doubled", "twice", "tripled", "halved"}
 # Prepositions that put a place after them ("near Albu Kamal", "on a dirt road").
@@ -100,9 +114,11 @@ _NAME_PATTERNS = re.compile(
 @dataclass(frozen=True)
 class Asked:
     """The type of answer a question asks for: 'agent', 'place', 'time', 'quantity', 'money', 'name', 'person'
-    (a person's name) or 'reason'."""
+    (a person's name) or 'reason'; `noun` is the noun after "which"/"what" that asked for it ("dealer",
+    "country"), empty when there was none."""
 
     kind: str
+    noun: str = ""
 
     def describe(self) -> str:
         return {
@@ -149,9 +165,9 @@ def asked_type(question: str) -> Asked | None:
             if noun in _QUANTITY_NOUNS and wh == "what":
                 return Asked("money") if noun in _MONEY_NOUNS else Asked("quantity")
             if noun in _PLACE_NOUNS:
-                return Asked("place")
+                return Asked("place", noun)
             if noun in _AGENT_NOUNS:
-                return Asked("agent")
+                return Asked("agent", noun)
     return None
 
 
@@ -213,7 +229,7 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
     context_doc = parse(context) if context.strip() else None
     entities = list(doc.ents) + [e for e in (context_doc.ents if context_doc else []) if set(words(e.text)) <= in_text]
     for ent in entities:
-        if ent.label_ in labels and not _in_question(ent.text, question_words):
+        if ent.label_ in labels and not _in_question(ent.text, question_words) and _fits_noun(asked, ent.label_, ent.root):
             if not (exact and _VAGUE & set(words(ent.text))):
                 return True
     if asked.kind == "money":
@@ -232,10 +248,12 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
     if any(
         t.pos_ == "PROPN" and _plain(t.text.lower()) not in question_words and t.text[:1].isupper()
         and (asked.kind != "person" or t.ent_type_ in {"", "PERSON"} and not t.text.isupper())
+        and (asked.kind != "place" or t.ent_type_ not in {"PERSON", "NORP"})  # a person's name is not a place
+        and _fits_noun(asked, t.ent_type_, t)
         for t in [*doc, *context_names]
     ):
         return True
-    if asked.kind == "place":
+    if asked.kind == "place" and asked.noun not in _NAMED_PLACE_NOUNS:
         # "on a dirt road", "at the border crossing": a place described rather than named.
         return any(
             t.dep_ == "pobj" and t.head.text.lower() in _LOCATIVE and t.pos_ in {"NOUN", "PROPN"}
@@ -243,6 +261,28 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
             for t in doc
         )
     return False
+
+
+def _fits_noun(asked: Asked, label: str, token) -> bool:
+    """False where the question's noun rules the entity out: "which analyst", "which company" is answered by a
+    name, not by a nationality nor by a place named as where someone is or comes from ("arrived from
+    Polynesia"); a name the tagger called a place still counts where it acts ("Helen Okafor chairs"). A
+    nationality or a place can answer "which country", "which party", "which club" (`_PEOPLE_NOUNS`).
+
+    >>> from qa.nlp import parse
+    >>> doc = parse("Analysts in Dublin praised Davy Stockbrokers.")
+    >>> [_fits_noun(Asked("agent", "analyst"), t.ent_type_, t) for t in doc if t.pos_ == "PROPN"]
+    [False, True, True]
+    """
+    if asked.kind != "agent" or not asked.noun or asked.noun in _PEOPLE_NOUNS:
+        return True
+    if label == "NORP":
+        return False
+    if label in {"GPE", "LOC", "FAC"}:
+        while token.dep_ in {"compound", "flat"} and token.head is not token:
+            token = token.head
+        return not (token.dep_ == "pobj" and token.head.lower_ in _LOCATIVE | _PLACE_PREPOSITIONS)
+    return True
 
 
 def gives_reason(text: str) -> bool:

@@ -1,7 +1,8 @@
 """The Assistant: one question in, one checked Answer out, as an explicit pipeline.
 
 check the question -> retrieve -> gates before generation -> generate ->
-verify -> assemble -> (one retry when the answer lacks the asked-for type) -> gates after
+verify -> assemble -> (one retry when the answer lacks the asked-for type) -> (a draft for each part
+of a two-part question the answer left out) -> gates after
 generation -> (one more draft, without the sentences the first one used, when the yes/no check
 turns the answer down). It keeps the embedding model, the store, the lexical index and the
 LLM loaded across calls; it never builds or changes the index (that is
@@ -20,11 +21,12 @@ from typing import TYPE_CHECKING
 
 from qa import prompts
 from qa.answer import Answer, Looking
-from qa.citations import assemble, evidence_records, parse_reply, require_exact, retrieved_records
+from qa.citations import assemble, combine, evidence_records, parse_reply, require_exact, retrieved_records
 from qa.embed import Embedder
 from qa.gates import AFTER_GENERATION, BEFORE_GENERATION, Case, first_refusal
 from qa.generate import Generator, OnText
 from qa.asked import asked_type, supplies
+from qa.parts import missing_parts
 from qa.question import check_question
 from qa.scope import Scope
 from qa.settings import Settings
@@ -169,6 +171,7 @@ class Assistant:
 
         case.answer = self._draft(question, retrieval.evidence, on_text, clock, fields)
         case.answer = self._retry_typed(case, on_text, clock, fields)
+        case.answer = self._complete_parts(case, on_text, clock, fields)
         with clock.stage("verify"):
             refusal = first_refusal(AFTER_GENERATION, case)
         if refusal and refusal[0] == "judge":
@@ -236,6 +239,33 @@ class Assistant:
         cited = " ".join(c.quote for c in second.citations)
         if second.supported_text() and supplies(asked, second.supported_text(), question, True, cited):
             return second
+        return answer
+
+    def _complete_parts(self, case: Case, on_text: OnText, clock: Stopwatch, fields: dict) -> Answer:
+        """A question that asks two things at once ("how many ..., and which organisation ...?") whose answer
+        gives only the first gets a draft for each missing part, on the retrieved passages' sentences that state
+        that part's type, ranked for that part's words; the sentences of it that supply the type are added to
+        the answer. A part still missing stays missing (the gates and the reader see what was answered)."""
+        answer, question = case.answer, case.question
+        for part, asked in missing_parts(question, answer.supported_text(), " ".join(c.quote for c in answer.citations)):
+            used = [c.quote for c in answer.citations]
+
+            def states_it(text: str) -> bool:
+                return supplies(asked, text, question, exact=True) and not any(text in q or q in text for q in used)
+
+            with clock.stage("retrieve"):
+                focused = self.retriever.focus(part, case.retrieval, states_it)
+            if not focused:
+                continue
+            so_far = answer.text
+            second = self._draft(question, focused, on_text and (lambda text: on_text(f"{so_far} {text}")), clock, fields)
+            given = answer.supported_text()
+            keep = [
+                s for s in second.sentences
+                if s.supported and supplies(asked, s.text, f"{question} {given}", exact=True)  # a value not given yet
+            ]
+            if keep:
+                answer = combine(answer, second, keep)
         return answer
 
     def _redraft_judged(

@@ -220,6 +220,58 @@ def assemble(sentences: Sequence[AnswerSentence], shown: Sequence[Quotable], **f
     return Answer(text=render_sentences(final), sentences=final, citations=citations, abstained=False, **fields)
 
 
+@dataclass(frozen=True)
+class _Shown:
+    """A citation of an assembled answer, shown again under a new number (`Quotable`)."""
+
+    n: int
+    passage_id: str
+    doc_id: str
+    source: str
+    title: str
+    start: int
+    end: int
+    text: str
+    published: str | None
+    author: str | None
+    site: str | None
+    url: str | None
+    page: int | None
+
+
+def combine(first: Answer, second: Answer, keep: Sequence[AnswerSentence]) -> Answer:
+    """`first` with the sentences `keep` of `second` added after its own, every citation renumbered and the
+    same span cited under one number; `evidence` lists what both drafts were shown.
+
+    >>> from types import SimpleNamespace as E
+    >>> a = [E(n=1, passage_id="d:0:x", doc_id="d", source="a.txt", title="", start=0, end=4, text="Four")]
+    >>> b = [E(n=1, passage_id="d:1:y", doc_id="d", source="a.txt", title="", start=5, end=8, text="two")]
+    >>> one = assemble([AnswerSentence("Four.", [1], True, 1.0)], a, question="q", model="m", timings={})
+    >>> two = assemble([AnswerSentence("Two.", [1], True, 1.0)], b, question="q", model="m", timings={})
+    >>> both = combine(one, two, two.sentences)
+    >>> both.text, [(c.n, c.quote) for c in both.citations]
+    ('Four.[1] Two.[2]', [(1, 'Four'), (2, 'two')])
+    """
+    shown: dict[tuple[str, int, int], _Shown] = {}
+
+    def number(c: Citation) -> int:
+        key = (c.doc_id, c.start, c.end)
+        if key not in shown:
+            shown[key] = _Shown(len(shown) + 1, c.passage_id, c.doc_id, c.source, c.title, c.start, c.end, c.quote,
+                                c.published, c.author, c.site, c.url, c.page)
+        return shown[key].n
+
+    sentences = [
+        dataclasses.replace(s, citations=[number(first.citation(n)) for n in s.citations]) if s.supported else s
+        for s in first.sentences
+    ]
+    sentences += [dataclasses.replace(s, citations=[number(second.citation(n)) for n in s.citations]) for s in keep]
+    offset = len(first.evidence)
+    evidence = first.evidence + [{**e, "n": e["n"] + offset} for e in second.evidence]
+    fields = {f: getattr(first, f) for f in ("question", "model", "timings", "retrieved", "prompt", "search_question")}
+    return assemble(sentences, list(shown.values()), evidence=evidence, **fields)
+
+
 # Exactness ------------------------------------------------------------------------
 
 

@@ -402,3 +402,61 @@ def test_when_the_second_draft_is_turned_down_too_the_first_refusal_stands(harbo
     assert answer.abstained and answer.abstain_gate == "judge" and answer.citations == []
     assert answer.sentences[0].text.startswith("Dozens")  # the record shows the first draft and why it was refused
     assert len(a.llm.calls) == 4
+
+
+FERRY = (
+    "# Ferry link\n\nThe new ferry link to Gotland carried 12,000 passengers in its first month. "
+    "The route was planned by Nordline, a Danish operator. Fares will rise in the winter."
+)
+Q_TWO_PARTS = "How many passengers did the ferry link carry in its first month, and which company planned the route?"
+
+
+@pytest.fixture(scope="module")
+def ferry_index(tmp_path_factory, embedder):
+    folder = tmp_path_factory.mktemp("ferry-docs")
+    (folder / "ferry.md").write_text(FERRY)
+    settings = Settings(index_dir=tmp_path_factory.mktemp("ferry-index"), seeds_dir=None, relevance_check=False)
+    library = Library(settings, embedder=embedder)
+    library.ingest([folder])
+    return settings, library.store
+
+
+def _ferry(ferry_index, embedder, *replies):
+    settings, store = ferry_index
+    return Assistant(settings, llm=FakeLLM(replies), embedder=embedder, store=store)
+
+
+def test_a_part_of_a_two_part_question_left_unanswered_gets_its_own_draft(ferry_index, embedder):
+    passengers = evidence_number(_ferry(ferry_index, embedder), Q_TWO_PARTS, "12,000")
+    a = _ferry(ferry_index, embedder, reply(([passengers], "The ferry link carried 12,000 passengers in its first month.")),
+               reply(([1], "The route was planned by Nordline.")))  # fmt: skip
+    answer = a.ask(Q_TWO_PARTS)
+    assert len(a.llm.calls) == 2
+    second_prompt = a.llm.calls[1][1]["content"]
+    assert "Nordline" in second_prompt and "12,000" not in second_prompt  # shown what states a company, not the used sentence
+    assert answer.text == "The ferry link carried 12,000 passengers in its first month.[1] The route was planned by Nordline.[2]"
+    assert [c.quote for c in answer.citations] == [
+        "The new ferry link to Gotland carried 12,000 passengers in its first month.",
+        "The route was planned by Nordline, a Danish operator.",
+    ]
+    shown = {e["text"] for e in answer.evidence}
+    assert all(c.quote in shown for c in answer.citations)  # both drafts' evidence is on record
+
+
+def test_a_second_part_draft_that_names_no_company_adds_nothing(ferry_index, embedder):
+    passengers = evidence_number(_ferry(ferry_index, embedder), Q_TWO_PARTS, "12,000")
+    a = _ferry(ferry_index, embedder, reply(([passengers], "The ferry link carried 12,000 passengers in its first month.")),
+               reply(([1], "The route was planned by a Danish operator.")))  # fmt: skip
+    answer = a.ask(Q_TWO_PARTS)
+    assert len(a.llm.calls) == 2
+    assert answer.text == "The ferry link carried 12,000 passengers in its first month.[1]"
+
+
+def test_an_answer_that_gives_both_parts_is_not_drafted_again(ferry_index, embedder):
+    probe = _ferry(ferry_index, embedder)
+    passengers = evidence_number(probe, Q_TWO_PARTS, "12,000")
+    nordline = evidence_number(probe, Q_TWO_PARTS, "Nordline")
+    a = _ferry(ferry_index, embedder, reply(([passengers], "The ferry link carried 12,000 passengers in its first month."),
+                                            ([nordline], "Nordline planned the route.")))  # fmt: skip
+    answer = a.ask(Q_TWO_PARTS)
+    assert len(a.llm.calls) == 1 and len(answer.citations) == 2
