@@ -73,8 +73,8 @@ _PEOPLE_NOUNS = set(
     "country countries nation nations group groups party parties faction factions militia militias rebel rebels "
     "side sides team teams club clubs government governments council councils".split()
 )
-# Prepositions whose object is where something is or comes from or goes to.
-_PLACE_PREPOSITIONS = {"from", "to"}
+# Prepositions whose object is where something is, comes from or goes to, or whose it is ("north of Lima").
+_PLACE_PREPOSITIONS = {"from", "to", "of"}
 _VAGUE = VAGUE_QUANTITIES | {"many", "recent", "recently", "soon"}
 _FRACTIONS = {"half", "third", "thirds", "quarter", "quarters", "double", "doubled", "twice", "tripled", "halved"}
 # Prepositions that put a place after them ("near Albu Kamal", "on a dirt road").
@@ -279,7 +279,7 @@ def _fits_noun(asked: Asked, label: str, token) -> bool:
     if label == "NORP":
         return False
     if label in {"GPE", "LOC", "FAC"}:
-        while token.dep_ in {"compound", "flat"} and token.head is not token:
+        while token.dep_ in {"compound", "flat", "appos"} and token.head is not token:
             token = token.head
         return not (token.dep_ == "pobj" and token.head.lower_ in _LOCATIVE | _PLACE_PREPOSITIONS)
     return True

@@ -84,6 +84,8 @@ def test_asked_type(question, kind):
         ("Which official chairs the water board?", "Helen Okafor chairs the board.", True),
         ("Which country won the most medals?", "Kenya won the most medals.", True),
         ("Which company planned the route?", "The route was planned by a Danish operator.", False),
+        ("Which organisation runs the clinic?", "The clinic is 80km north of the capital, Lima.", False),
+        ("Which official opened the bridge?", "The mayor of Leeds opened the bridge.", False),
         ("Which club did the striker join?", "The striker moved to Chelsea in May.", True),
         ("Which party won the vote?", "The Kurds won the vote.", True),
         # A person's name is not a place, and "which town" asks for a town's name, not a description.
