@@ -14,6 +14,7 @@ The default checker is offline and explainable. A sentence is supported only if
   a question can carry a false premise);
 - it does not add a negation the best-matching cited sentence lacks, nor drop one
   that governs words the claim repeats ("no group had entered" -> "groups entered");
+- it does not use a word whose opposite the cited text uses instead ("opening" for "close", "rose" for "fell");
 - it does not add an absolute quantifier ("all", "only", "every") the cited text lacks;
 - it says something beyond the question (a restated question is not an answer);
 - its content words are covered by the cited text or the question, and it is
@@ -158,6 +159,41 @@ def added_absolutes(claim: str, evidence: str) -> list[str]:
     return sorted({w for w in words(claim) if w in _ABSOLUTES} - have)
 
 
+# Words that say the opposite of each other, in their common forms: a claim that uses one where the cited text
+# uses only the other turns it round ("is opening nine embassies" from "nine embassies will close"), often by
+# repeating a question's false premise. Kept to pairs a faithful paraphrase does not swap ("won" for "beat" is
+# fine, so winning and losing are not here).
+_OPPOSITES = tuple(
+    (frozenset(a.split()), frozenset(b.split()))
+    for a, b in (
+        ("open opens opened opening reopen reopens reopened reopening", "close closes closed closing closure shut shuts shutting"),
+        ("rise rises rose risen rising", "fall falls fell fallen falling drop drops dropped dropping decline declines declined declining"),
+        ("increase increases increased increasing", "decrease decreases decreased decreasing"),
+        ("accept accepts accepted accepting approve approves approved approving", "reject rejects rejected rejecting"),
+        ("allow allows allowed allowing", "ban bans banned banning"),
+        ("succeed succeeds succeeded success successful", "fail fails failed failure"),
+    )
+)
+
+
+def reversed_words(claim: str, evidence: str) -> list[tuple[str, str]]:
+    """(claim's word, cited text's opposite word) where the claim says the opposite of the cited text: it uses a
+    word the cited text lacks whose opposite the cited text uses.
+
+    >>> reversed_words("Straw is opening nine embassies.", "Nine embassies will close, Straw said.")
+    [('opening', 'close')]
+    >>> reversed_words("Sales rose.", "Sales rose in May but fell in June.")
+    []
+    """
+    said, cited = set(words(claim)), set(words(evidence))
+    out = []
+    for one, other in _OPPOSITES:
+        for mine, theirs in ((one, other), (other, one)):
+            if said & mine and not cited & mine and cited & theirs:
+                out.append((sorted(said & mine)[0], sorted(cited & theirs)[0]))
+    return out
+
+
 def _best_sentence(claim_stems: set[str], evidence: Sequence[str]) -> str:
     return max(evidence, key=lambda e: len(claim_stems & content_stems(e)), default="")
 
@@ -191,6 +227,9 @@ class LexicalChecker:
             return Verdict(False, 0.0, "adds a negation the cited text lacks")
         if not has_negation(claim) and claim_stems & negated_stems(best):
             return Verdict(False, 0.0, "drops the cited text's negation")
+        if turned := reversed_words(claim, joined):
+            mine, theirs = turned[0]
+            return Verdict(False, 0.0, f"says '{mine}' where the cited text says '{theirs}'")
         if absolutes := added_absolutes(claim, joined):
             return Verdict(False, 0.0, f"over-claims: '{', '.join(absolutes)}' is not in the cited text")
         evidence_stems = content_stems(joined)

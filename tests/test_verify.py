@@ -15,6 +15,8 @@ EV_PMF = (
 )
 EV_7000 = '"Around 7,000 Iranian and Iraqi fighters have arrived in Syria over the past few weeks."'
 
+EV_LIBRARIES = "Four libraries will close in an effort to save money, the council said."
+
 checker = LexicalChecker(embedder=None, threshold=0.5)
 
 
@@ -33,6 +35,13 @@ checker = LexicalChecker(embedder=None, threshold=0.5)
         ("Around 7,000 fighters arrived.", EV_300, "", False),  # right fact, wrong citation
         ("Fighters crossed.", EV_300, "How did fighters cross?", False),  # restates the question
         ("Anything at all.", "", "", False),  # cites nothing
+        # A claim that says the opposite of the cited text, often the question's false premise repeated.
+        ("The council is opening four libraries to save money.", EV_LIBRARIES, "Why is the council opening four libraries?", False),
+        ("The council will close four libraries to save money.", EV_LIBRARIES, "Why is the council opening four libraries?", True),
+        ("Fares rose in March.", "Fares fell in March after the strike.", "", False),
+        ("Fares fell in March.", "Fares fell in March after the strike.", "", True),
+        ("The board rejected the offer.", "The board approved the offer on Monday.", "", False),
+        ("The pool reopened in May.", "The pool, shut in April, reopened in May.", "", True),  # both words are there
     ],
 )
 def test_checker_table(claim, evidence, question, supported):
