@@ -162,8 +162,9 @@ def asked_type(question: str) -> Asked | None:
     nouns += [("what", noun, "") for noun in re.findall(r"\bwhat (?:is|was|are|were) (?:the |its |their )?([a-z'-]+)", q)]
     for wh, first_word, second_word in nouns:
         for noun in (first_word, second_word):  # "which company", "which Brazilian official"
-            if noun in _QUANTITY_NOUNS and wh == "what":
-                return Asked("money") if noun in _MONEY_NOUNS else Asked("quantity")
+            single = noun[:-1] if noun.endswith("s") and noun[:-1] in _QUANTITY_NOUNS else noun  # "what figures"
+            if single in _QUANTITY_NOUNS and wh == "what":
+                return Asked("money") if single in _MONEY_NOUNS else Asked("quantity")
             if noun in _PLACE_NOUNS:
                 return Asked("place", noun)
             if noun in _AGENT_NOUNS:

@@ -29,6 +29,8 @@ from qa.asked import asked_type, supplies
         ("What is the population of the island?", "quantity"),
         ("What was the price of the painting?", "money"),
         ("What share of the vote did the party win?", "quantity"),
+        ("What figures did the two surveys give for turnout?", "quantity"),
+        ("What fines did the regulator impose?", "money"),
         ("What was the new drug called?", "name"),
         ("What is the name of the ship's captain?", "person"),
         ("What is the name of the woman who found the painting?", "person"),
