@@ -2,7 +2,8 @@
 
 check the question -> retrieve -> gates before generation -> generate ->
 verify -> assemble -> (one retry when the answer lacks the asked-for type) -> (a draft for each part
-of a two-part question the answer left out) -> gates after
+of a two-part question the answer left out, and for the other articles of a question about what several
+say) -> gates after
 generation -> (one more draft, without the sentences the first one used, when the yes/no check
 turns the answer down). It keeps the embedding model, the store, the lexical index and the
 LLM loaded across calls; it never builds or changes the index (that is
@@ -26,7 +27,7 @@ from qa.embed import Embedder
 from qa.gates import AFTER_GENERATION, BEFORE_GENERATION, Case, first_refusal
 from qa.generate import Generator, OnText
 from qa.asked import asked_type, supplies
-from qa.parts import missing_parts
+from qa.parts import asks_each_article, missing_parts
 from qa.question import check_question
 from qa.scope import Scope
 from qa.settings import Settings
@@ -172,6 +173,7 @@ class Assistant:
         case.answer = self._draft(question, retrieval.evidence, on_text, clock, fields)
         case.answer = self._retry_typed(case, on_text, clock, fields)
         case.answer = self._complete_parts(case, on_text, clock, fields)
+        case.answer = self._complete_articles(case, on_text, clock, fields)
         with clock.stage("verify"):
             refusal = first_refusal(AFTER_GENERATION, case)
         if refusal and refusal[0] == "judge":
@@ -267,6 +269,30 @@ class Assistant:
             if keep:
                 answer = combine(answer, second, keep)
         return answer
+
+    def _complete_articles(self, case: Case, on_text: OnText, clock: Stopwatch, fields: dict) -> Answer:
+        """A question about what several articles say ("What figures do the two reports give?") whose answer
+        cites one article gets one more draft on the sentences of the other retrieved articles (of the type
+        asked for, where the question asks for one); the sentences of it that cite them are added, each shown
+        with its article's publisher and date where those differ."""
+        answer, question = case.answer, case.question
+        cited = {c.doc_id for c in answer.citations}
+        if len(cited) != 1 or not asks_each_article(question):
+            return answer
+        asked = asked_type(question)
+
+        def states_it(text: str) -> bool:
+            return asked is None or supplies(asked, text, question, exact=True)
+
+        elsewhere = dataclasses.replace(case.retrieval, passages=[(p, s) for p, s in case.retrieval.passages if p.doc_id not in cited])
+        with clock.stage("retrieve"):
+            others = self.retriever.focus(fields["search_question"], elsewhere, states_it) if elsewhere.passages else []
+        if not others:
+            return answer
+        so_far = answer.text
+        second = self._draft(question, others, on_text and (lambda text: on_text(f"{so_far} {text}")), clock, fields)
+        keep = [s for s in second.sentences if s.supported]
+        return combine(answer, second, keep) if keep else answer
 
     def _redraft_judged(
         self, case: Case, refusal: tuple[str, str], on_text: OnText, clock: Stopwatch, fields: dict

@@ -1,8 +1,11 @@
-"""Questions that ask two things at once ("How many ..., and which organisation ...?").
+"""Questions that ask for more than one thing: two things at once ("How many ..., and which organisation
+...?"), or what several articles each say ("What figures do the two reports give?").
 
-A small model often answers the first part and stops, or gives one figure where two were asked for. The
-answer-type check (`qa.asked`) reads only the question's first part, so each part is checked here: a part
-whose type the answer does not supply is missing, and the assistant drafts it on its own evidence.
+A small model often answers the first part and stops, gives one figure where two were asked for, or quotes
+one article where the question asks for each. The answer-type check (`qa.asked`) reads only the question's
+first part, so each part is checked here: a part whose type the answer does not supply is missing, and the
+assistant drafts it on its own evidence; likewise an answer to a question about several articles that cites
+only one of them.
 """
 
 from __future__ import annotations
@@ -16,6 +19,13 @@ from qa.nlp import parse
 # ", and which ...", " and how many ...": a second question joined to the first. "Why" is left out: a
 # reason is not a typed value ("what did he say and why" asks for one account).
 _JOINED = re.compile(r",?\s+and\s+(?=(?:who|whom|whose|which|what|when|where|how)\b)", re.I)
+# "both articles", "the two reports", "each source", "do the reports agree": a question about what several
+# articles say.
+_ACROSS = re.compile(
+    r"\b(?:both|two|three|several|each|all|the|different) (?:of the )?(?:articles?|reports?|stories|story|documents?|sources?|accounts?)"
+    r"(?: (?:agree|differ|disagree|say|give|report|mention|name|describe))?\b",
+    re.I,
+)
 _COUNTED = {"quantity": QUANTITY_LABELS, "money": frozenset({"MONEY"}), "time": TIME_LABELS}
 
 
@@ -63,3 +73,19 @@ def _values(kind: str, text: str, question: str) -> int:
     """How many different values of `kind` (amounts, sums of money, dates) `text` gives that `question` does not."""
     asked = set(words(question))
     return len({e.text.lower() for e in parse(text).ents if e.label_ in _COUNTED[kind] and not set(words(e.text)) <= asked})
+
+
+def asks_each_article(question: str) -> bool:
+    """True when the question asks what several articles say, or how they compare.
+
+    >>> asks_each_article("What figures do the two reports give for the crowd?"), asks_each_article("How big was the crowd?")
+    (True, False)
+    """
+    return any(m.group(0).split()[0].lower() != "the" or _plural_with_verb(m.group(0)) for m in _ACROSS.finditer(question))
+
+
+def _plural_with_verb(phrase: str) -> bool:
+    """ "the reports agree", "the articles say": "the" counts only for several articles that are said to do something
+    (not "the article", nor "the sources" alone)."""
+    parts = phrase.lower().split()
+    return len(parts) >= 3 and parts[1].endswith("s")

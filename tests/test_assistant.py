@@ -460,3 +460,45 @@ def test_an_answer_that_gives_both_parts_is_not_drafted_again(ferry_index, embed
                                             ([nordline], "Nordline planned the route.")))  # fmt: skip
     answer = a.ask(Q_TWO_PARTS)
     assert len(a.llm.calls) == 1 and len(answer.citations) == 2
+
+
+REPORTS = {
+    "ferry-a.md": "# Ferry link busy\n\nThe ferry link to Gotland carried 12,000 passengers in its first month, the operator said.",
+    "ferry-b.md": "# Ferry link disappoints\n\nOnly about 9,000 people used the Gotland ferry in its first month, port staff said.",
+}
+Q_REPORTS = "What figures do the two reports give for the Gotland ferry's passengers in its first month?"
+
+
+@pytest.fixture(scope="module")
+def reports_index(tmp_path_factory, embedder):
+    folder = tmp_path_factory.mktemp("report-docs")
+    for name, text in REPORTS.items():
+        (folder / name).write_text(text)
+    settings = Settings(index_dir=tmp_path_factory.mktemp("report-index"), seeds_dir=None, relevance_check=False)
+    library = Library(settings, embedder=embedder)
+    library.ingest([folder])
+    return settings, library.store
+
+
+def test_a_question_about_what_two_reports_say_gets_each_reports_sentence(reports_index, embedder):
+    settings, store = reports_index
+    probe = Assistant(settings, llm=FakeLLM([]), embedder=embedder, store=store)
+    first = evidence_number(probe, Q_REPORTS, "12,000")
+    replies = [reply(([first], "The ferry link carried 12,000 passengers in its first month.")),
+               reply(([1], "About 9,000 people used the ferry in its first month."))]  # fmt: skip
+    a = Assistant(settings, llm=FakeLLM(replies), embedder=embedder, store=store)
+    answer = a.ask(Q_REPORTS)
+    assert len(a.llm.calls) == 2
+    second_prompt = a.llm.calls[1][1]["content"]
+    assert "9,000" in second_prompt and "12,000" not in second_prompt  # only the other report's sentences
+    assert {c.source.rsplit("/", 1)[-1] for c in answer.citations} == {"ferry-a.md", "ferry-b.md"}
+    assert "12,000" in answer.text and "9,000" in answer.text
+
+
+def test_a_question_about_one_report_is_not_drafted_again(reports_index, embedder):
+    settings, store = reports_index
+    question = "How many passengers did the Gotland ferry carry in its first month, according to the operator?"
+    first = evidence_number(Assistant(settings, llm=FakeLLM([]), embedder=embedder, store=store), question, "12,000")
+    a = Assistant(settings, llm=FakeLLM([reply(([first], "The ferry carried 12,000 passengers in its first month."))]),
+                  embedder=embedder, store=store)  # fmt: skip
+    assert a.ask(question).text == "The ferry carried 12,000 passengers in its first month.[1]" and len(a.llm.calls) == 1

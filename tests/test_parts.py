@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.parts import missing_parts, question_parts
+from qa.parts import asks_each_article, missing_parts, question_parts
 
 
 @pytest.mark.parametrize(
@@ -42,3 +42,20 @@ def test_question_parts(question, parts):
 )
 def test_missing_parts(question, answer, missing):
     assert [part for part, _ in missing_parts(question, answer)] == missing
+
+
+@pytest.mark.parametrize(
+    ("question", "across"),
+    [
+        ("What figures do the two reports give for the crowd?", True),
+        ("Which minister do both articles quote?", True),
+        ("Do the reports agree on the death toll?", True),
+        ("What does each source say about the fire?", True),
+        ("What did the report say about the fire?", False),
+        ("According to the article, how big was the crowd?", False),
+        ("Who were the sources for the story?", False),
+        ("How did sales compare with last year?", False),
+    ],
+)
+def test_asks_each_article(question, across):
+    assert asks_each_article(question) is across
