@@ -19,10 +19,10 @@ from qa.nlp import parse
 # ", and which ...", " and how many ...": a second question joined to the first. "Why" is left out: a
 # reason is not a typed value ("what did he say and why" asks for one account).
 _JOINED = re.compile(r",?\s+and\s+(?=(?:who|whom|whose|which|what|when|where|how)\b)", re.I)
-# "both articles", "the two reports", "each source", "do the reports agree": a question about what several
-# articles say.
+# "both articles", "the two reports", "each story", "do the reports agree": a question about what several
+# articles say. "Sources" are left out: in news they are people ("two security sources said").
 _ACROSS = re.compile(
-    r"\b(?:both|two|three|several|each|all|the|different) (?:of the )?(?:articles?|reports?|stories|story|documents?|sources?|accounts?)"
+    r"\b(?:both|two|three|several|each|all|the|different) (?:of the )?(?:articles?|reports?|stories|story|documents?)"
     r"(?: (?:agree|differ|disagree|say|give|report|mention|name|describe))?\b",
     re.I,
 )
@@ -76,7 +76,7 @@ def _values(kind: str, text: str, question: str) -> int:
 
 
 def asks_each_article(question: str) -> bool:
-    """True when the question asks what several articles say, or how they compare.
+    """True when the question asks what several articles say, or whether they agree.
 
     >>> asks_each_article("What figures do the two reports give for the crowd?"), asks_each_article("How big was the crowd?")
     (True, False)
@@ -86,6 +86,6 @@ def asks_each_article(question: str) -> bool:
 
 def _plural_with_verb(phrase: str) -> bool:
     """ "the reports agree", "the articles say": "the" counts only for several articles that are said to do something
-    (not "the article", nor "the sources" alone)."""
+    (not "the article", nor "the reports" alone)."""
     parts = phrase.lower().split()
     return len(parts) >= 3 and parts[1].endswith("s")
