@@ -35,6 +35,11 @@ class Citation:
     url: str | None = None
     page: int | None = None
 
+    @property
+    def text(self) -> str:
+        """The quote, under the name an evidence item gives its text: a citation can be shown again (`citations.combine`)."""
+        return self.quote
+
     def byline(self) -> str:
         """ "Reuters · 2024-12-01", either part left out when unknown."""
         return byline(self.site, self.published)

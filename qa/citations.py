@@ -220,25 +220,6 @@ def assemble(sentences: Sequence[AnswerSentence], shown: Sequence[Quotable], **f
     return Answer(text=render_sentences(final), sentences=final, citations=citations, abstained=False, **fields)
 
 
-@dataclass(frozen=True)
-class _Shown:
-    """A citation of an assembled answer, shown again under a new number (`Quotable`)."""
-
-    n: int
-    passage_id: str
-    doc_id: str
-    source: str
-    title: str
-    start: int
-    end: int
-    text: str
-    published: str | None
-    author: str | None
-    site: str | None
-    url: str | None
-    page: int | None
-
-
 def combine(first: Answer, second: Answer, keep: Sequence[AnswerSentence]) -> Answer:
     """`first` with the sentences `keep` of `second` added after its own, every citation renumbered and the
     same span cited under one number; `evidence` lists what both drafts were shown.
@@ -252,13 +233,12 @@ def combine(first: Answer, second: Answer, keep: Sequence[AnswerSentence]) -> An
     >>> both.text, [(c.n, c.quote) for c in both.citations]
     ('Four.[1] Two.[2]', [(1, 'Four'), (2, 'two')])
     """
-    shown: dict[tuple[str, int, int], _Shown] = {}
+    shown: dict[tuple[str, int, int], Citation] = {}  # each span once, under its new number
 
     def number(c: Citation) -> int:
         key = (c.doc_id, c.start, c.end)
         if key not in shown:
-            shown[key] = _Shown(len(shown) + 1, c.passage_id, c.doc_id, c.source, c.title, c.start, c.end, c.quote,
-                                c.published, c.author, c.site, c.url, c.page)
+            shown[key] = dataclasses.replace(c, n=len(shown) + 1)
         return shown[key].n
 
     sentences = [

@@ -316,14 +316,20 @@ HARBOUR = (
 )
 
 
-@pytest.fixture(scope="module")
-def harbour_index(tmp_path_factory, embedder):
-    folder = tmp_path_factory.mktemp("harbour-docs")
-    (folder / "harbour.md").write_text(HARBOUR)
-    settings = Settings(index_dir=tmp_path_factory.mktemp("harbour-index"), seeds_dir=None, relevance_check=False)
+def _index_of(tmp_path_factory, embedder, files: dict[str, str]):
+    """(settings, store) of a fresh index of `files` (name -> text), written for the tests."""
+    folder = tmp_path_factory.mktemp("docs")
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    settings = Settings(index_dir=tmp_path_factory.mktemp("index"), seeds_dir=None, relevance_check=False)
     library = Library(settings, embedder=embedder)
     library.ingest([folder])
     return settings, library.store
+
+
+@pytest.fixture(scope="module")
+def harbour_index(tmp_path_factory, embedder):
+    return _index_of(tmp_path_factory, embedder, {"harbour.md": HARBOUR})
 
 
 def _harbour(harbour_index, embedder, *replies):
@@ -413,12 +419,7 @@ Q_TWO_PARTS = "How many passengers did the ferry link carry in its first month, 
 
 @pytest.fixture(scope="module")
 def ferry_index(tmp_path_factory, embedder):
-    folder = tmp_path_factory.mktemp("ferry-docs")
-    (folder / "ferry.md").write_text(FERRY)
-    settings = Settings(index_dir=tmp_path_factory.mktemp("ferry-index"), seeds_dir=None, relevance_check=False)
-    library = Library(settings, embedder=embedder)
-    library.ingest([folder])
-    return settings, library.store
+    return _index_of(tmp_path_factory, embedder, {"ferry.md": FERRY})
 
 
 def _ferry(ferry_index, embedder, *replies):
@@ -471,13 +472,7 @@ Q_REPORTS = "What figures do the two reports give for the Gotland ferry's passen
 
 @pytest.fixture(scope="module")
 def reports_index(tmp_path_factory, embedder):
-    folder = tmp_path_factory.mktemp("report-docs")
-    for name, text in REPORTS.items():
-        (folder / name).write_text(text)
-    settings = Settings(index_dir=tmp_path_factory.mktemp("report-index"), seeds_dir=None, relevance_check=False)
-    library = Library(settings, embedder=embedder)
-    library.ingest([folder])
-    return settings, library.store
+    return _index_of(tmp_path_factory, embedder, REPORTS)
 
 
 def test_a_question_about_what_two_reports_say_gets_each_reports_sentence(reports_index, embedder):
