@@ -73,13 +73,13 @@ _PEOPLE_NOUNS = set(
     "country countries nation nations group groups party parties faction factions militia militias rebel rebels "
     "side sides team teams club clubs government governments council councils".split()
 )
-# Prepositions whose object is where something is, comes from or goes to, or whose it is ("north of Lima").
-_PLACE_PREPOSITIONS = {"from", "to", "of"}
 _VAGUE = VAGUE_QUANTITIES | {"many", "recent", "recently", "soon"}
 _FRACTIONS = {"half", "third", "thirds", "quarter", "quarters", "double", "doubled", "twice", "tripled", "halved"}
 # Prepositions that put a place after them ("near Albu Kamal", "on a dirt road").
 _LOCATIVE = {"in", "at", "near", "on", "along", "across", "outside", "inside", "through", "via", "into", "beside",
              "around", "towards", "toward", "between", "within", "off", "over", "under"}
+# Prepositions whose object is where something is, comes from or goes to, or whose it is ("north of Lima").
+_PLACING = _LOCATIVE | {"from", "to", "of"}
 # Amounts that are sums of money: "how much did it cost", "what profit".
 _MONEY_NOUNS = set(
     "profit profits loss losses price prices cost costs fee fees salary revenue revenues sales turnover budget "
@@ -282,7 +282,7 @@ def _fits_noun(asked: Asked, label: str, token) -> bool:
     if label in {"GPE", "LOC", "FAC"}:
         while token.dep_ in {"compound", "flat", "appos"} and token.head is not token:
             token = token.head
-        return not (token.dep_ == "pobj" and token.head.lower_ in _LOCATIVE | _PLACE_PREPOSITIONS)
+        return not (token.dep_ == "pobj" and token.head.lower_ in _PLACING)
     return True
 
 

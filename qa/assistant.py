@@ -257,17 +257,9 @@ class Assistant:
 
             with clock.stage("retrieve"):
                 focused = self.retriever.focus(part, case.retrieval, states_it)
-            if not focused:
-                continue
-            so_far = answer.text
-            second = self._draft(question, focused, on_text and (lambda text: on_text(f"{so_far} {text}")), clock, fields)
-            given = answer.supported_text()
-            keep = [
-                s for s in second.sentences
-                if s.supported and supplies(asked, s.text, f"{question} {given}", exact=True)  # a value not given yet
-            ]
-            if keep:
-                answer = combine(answer, second, keep)
+            if focused:
+                given = f"{question} {answer.supported_text()}"  # a value not given yet
+                answer = self._add_draft(answer, focused, lambda text: supplies(asked, text, given, exact=True), on_text, clock, fields)
         return answer
 
     def _complete_articles(self, case: Case, on_text: OnText, clock: Stopwatch, fields: dict) -> Answer:
@@ -287,11 +279,16 @@ class Assistant:
         elsewhere = dataclasses.replace(case.retrieval, passages=[(p, s) for p, s in case.retrieval.passages if p.doc_id not in cited])
         with clock.stage("retrieve"):
             others = self.retriever.focus(fields["search_question"], elsewhere, states_it) if elsewhere.passages else []
-        if not others:
-            return answer
+        return self._add_draft(answer, others, lambda text: True, on_text, clock, fields) if others else answer
+
+    def _add_draft(
+        self, answer: Answer, evidence: list[Evidence], adds: Callable[[str], bool], on_text: OnText, clock: Stopwatch, fields: dict
+    ) -> Answer:
+        """`answer` with the supported sentences of one more draft over `evidence` that `adds` admits; that draft's
+        text streams after the answer's own."""
         so_far = answer.text
-        second = self._draft(question, others, on_text and (lambda text: on_text(f"{so_far} {text}")), clock, fields)
-        keep = [s for s in second.sentences if s.supported]
+        second = self._draft(answer.question, evidence, on_text and (lambda text: on_text(f"{so_far} {text}")), clock, fields)
+        keep = [s for s in second.sentences if s.supported and adds(s.text)]
         return combine(answer, second, keep) if keep else answer
 
     def _redraft_judged(
