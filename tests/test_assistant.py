@@ -332,18 +332,19 @@ def harbour_index(tmp_path_factory, embedder):
     return _index_of(tmp_path_factory, embedder, {"harbour.md": HARBOUR})
 
 
-def _harbour(harbour_index, embedder, *replies):
-    settings, store = harbour_index
+def _on(index, embedder, *replies):
+    """An assistant over `index` (a (settings, store) fixture) whose fake model gives `replies` in turn."""
+    settings, store = index
     return Assistant(settings, llm=FakeLLM(replies), embedder=embedder, store=store)
 
 
 def test_vague_quantity_is_retried_on_evidence_that_states_a_number(harbour_index, embedder):
     question = "How many grain ships docked at Tartus?"
-    evidence = _harbour(harbour_index, embedder).retriever.retrieve(question).evidence
+    evidence = _on(harbour_index, embedder).retriever.retrieve(question).evidence
     vague = next(e.n for e in evidence if e.text.startswith("Dozens"))
     focused = [e for e in evidence if any(ch.isdigit() for ch in e.text)]
     exact = next(i for i, e in enumerate(focused, start=1) if e.text.startswith("At least 40"))
-    a = _harbour(harbour_index, embedder, reply(([vague], "Dozens of grain ships crowded the harbour of Tartus.")),
+    a = _on(harbour_index, embedder, reply(([vague], "Dozens of grain ships crowded the harbour of Tartus.")),
                  reply(([exact], "At least 40 grain ships docked in May.")))  # fmt: skip
     answer = a.ask(question)
     assert answer.text == "At least 40 grain ships docked in May.[1]" and len(a.llm.calls) == 2
@@ -366,7 +367,7 @@ def test_the_second_try_looks_past_the_evidence_first_shown(harbour_index, embed
 
 
 def test_a_number_the_documents_never_state_is_a_false_premise(harbour_index, embedder):
-    a = _harbour(harbour_index, embedder)  # no replies queued: a model call would fail
+    a = _on(harbour_index, embedder)  # no replies queued: a model call would fail
     refused = a.ask("Why did 400 grain ships dock at Tartus in May?")
     assert refused.abstained and refused.abstain_gate == "premise" and "400" in refused.abstain_reason
     for question in ("Why did at least 40 ships dock at Tartus?", "Did more than 100 ships dock at Tartus?"):
@@ -422,14 +423,9 @@ def ferry_index(tmp_path_factory, embedder):
     return _index_of(tmp_path_factory, embedder, {"ferry.md": FERRY})
 
 
-def _ferry(ferry_index, embedder, *replies):
-    settings, store = ferry_index
-    return Assistant(settings, llm=FakeLLM(replies), embedder=embedder, store=store)
-
-
 def test_a_part_of_a_two_part_question_left_unanswered_gets_its_own_draft(ferry_index, embedder):
-    passengers = evidence_number(_ferry(ferry_index, embedder), Q_TWO_PARTS, "12,000")
-    a = _ferry(ferry_index, embedder, reply(([passengers], "The ferry link carried 12,000 passengers in its first month.")),
+    passengers = evidence_number(_on(ferry_index, embedder), Q_TWO_PARTS, "12,000")
+    a = _on(ferry_index, embedder, reply(([passengers], "The ferry link carried 12,000 passengers in its first month.")),
                reply(([1], "The route was planned by Nordline.")))  # fmt: skip
     answer = a.ask(Q_TWO_PARTS)
     assert len(a.llm.calls) == 2
@@ -445,8 +441,8 @@ def test_a_part_of_a_two_part_question_left_unanswered_gets_its_own_draft(ferry_
 
 
 def test_a_second_part_draft_that_names_no_company_adds_nothing(ferry_index, embedder):
-    passengers = evidence_number(_ferry(ferry_index, embedder), Q_TWO_PARTS, "12,000")
-    a = _ferry(ferry_index, embedder, reply(([passengers], "The ferry link carried 12,000 passengers in its first month.")),
+    passengers = evidence_number(_on(ferry_index, embedder), Q_TWO_PARTS, "12,000")
+    a = _on(ferry_index, embedder, reply(([passengers], "The ferry link carried 12,000 passengers in its first month.")),
                reply(([1], "The route was planned by a Danish operator.")))  # fmt: skip
     answer = a.ask(Q_TWO_PARTS)
     assert len(a.llm.calls) == 2
@@ -454,10 +450,10 @@ def test_a_second_part_draft_that_names_no_company_adds_nothing(ferry_index, emb
 
 
 def test_an_answer_that_gives_both_parts_is_not_drafted_again(ferry_index, embedder):
-    probe = _ferry(ferry_index, embedder)
+    probe = _on(ferry_index, embedder)
     passengers = evidence_number(probe, Q_TWO_PARTS, "12,000")
     nordline = evidence_number(probe, Q_TWO_PARTS, "Nordline")
-    a = _ferry(ferry_index, embedder, reply(([passengers], "The ferry link carried 12,000 passengers in its first month."),
+    a = _on(ferry_index, embedder, reply(([passengers], "The ferry link carried 12,000 passengers in its first month."),
                                             ([nordline], "Nordline planned the route.")))  # fmt: skip
     answer = a.ask(Q_TWO_PARTS)
     assert len(a.llm.calls) == 1 and len(answer.citations) == 2
@@ -476,12 +472,9 @@ def reports_index(tmp_path_factory, embedder):
 
 
 def test_a_question_about_what_two_reports_say_gets_each_reports_sentence(reports_index, embedder):
-    settings, store = reports_index
-    probe = Assistant(settings, llm=FakeLLM([]), embedder=embedder, store=store)
-    first = evidence_number(probe, Q_REPORTS, "12,000")
-    replies = [reply(([first], "The ferry link carried 12,000 passengers in its first month.")),
-               reply(([1], "About 9,000 people used the ferry in its first month."))]  # fmt: skip
-    a = Assistant(settings, llm=FakeLLM(replies), embedder=embedder, store=store)
+    first = evidence_number(_on(reports_index, embedder), Q_REPORTS, "12,000")
+    a = _on(reports_index, embedder, reply(([first], "The ferry link carried 12,000 passengers in its first month.")),
+            reply(([1], "About 9,000 people used the ferry in its first month.")))  # fmt: skip
     answer = a.ask(Q_REPORTS)
     assert len(a.llm.calls) == 2
     second_prompt = a.llm.calls[1][1]["content"]
@@ -491,9 +484,7 @@ def test_a_question_about_what_two_reports_say_gets_each_reports_sentence(report
 
 
 def test_a_question_about_one_report_is_not_drafted_again(reports_index, embedder):
-    settings, store = reports_index
     question = "How many passengers did the Gotland ferry carry in its first month, according to the operator?"
-    first = evidence_number(Assistant(settings, llm=FakeLLM([]), embedder=embedder, store=store), question, "12,000")
-    a = Assistant(settings, llm=FakeLLM([reply(([first], "The ferry carried 12,000 passengers in its first month."))]),
-                  embedder=embedder, store=store)  # fmt: skip
+    first = evidence_number(_on(reports_index, embedder), question, "12,000")
+    a = _on(reports_index, embedder, reply(([first], "The ferry carried 12,000 passengers in its first month.")))
     assert a.ask(question).text == "The ferry carried 12,000 passengers in its first month.[1]" and len(a.llm.calls) == 1
