@@ -132,7 +132,7 @@ class LocalLLM:
                 self._holding = None
                 llama.n_tokens = held
             reader = decode.Reader(
-                llama,
+                decode.LlamaContext(llama),
                 self._vocabulary,
                 max_tokens=self.settings.max_answer_tokens,
                 timeout_s=self.settings.llm_timeout_s,

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import ctypes
 import json
 import string
-from types import SimpleNamespace
 
 import jsonschema
 import numpy as np
@@ -30,12 +28,14 @@ class ScriptedModel:
     the schema forbids shows what the reply does when the model wants something it may not write.
     """
 
-    def __init__(self, target: str) -> None:
+    room = 10_000
+
+    def __init__(self, target: str, prompt: str = "") -> None:
         self.target = target.encode()
-        self.read = bytearray()
+        self.prompt = prompt.encode()
+        self.seen = bytearray()
+        self.sizes: list[int] = []  # bytes of each token read, to take tokens back
         self.batches: list[int] = []
-        self.logits = np.zeros(len(TEXTS), dtype=np.float32)
-        self._ctx = SimpleNamespace(get_logits=lambda: self.logits.ctypes.data_as(ctypes.POINTER(ctypes.c_float)))
 
     def n_vocab(self) -> int:
         return len(TEXTS)
@@ -48,22 +48,36 @@ class ScriptedModel:
             at += len(TEXTS[token])
         return tokens
 
-    def eval(self, tokens: list[int]) -> None:
+    def read(self, tokens: list[int], rows: int = 1) -> np.ndarray:
         self.batches.append(len(tokens))
-        self.read.extend(b"".join(TEXTS[t] for t in tokens))
-        rest = self.target[len(self.read) :] if self.target.startswith(bytes(self.read)) else b""
-        self.logits[:] = [
-            len(text) if text and rest.startswith(text) else -100 - token / 1000 for token, text in enumerate(TEXTS)
-        ]
+        scores = []
+        for i, token in enumerate(tokens):
+            self.seen.extend(TEXTS[token])
+            self.sizes.append(len(TEXTS[token]))
+            if i >= len(tokens) - rows:
+                scores.append(self._scores())
+        return np.array(scores, dtype=np.float32)
+
+    def rewind(self, count: int) -> None:
+        for _ in range(count):
+            del self.seen[len(self.seen) - self.sizes.pop() :]
+
+    def _scores(self) -> list[float]:
+        reply = bytes(self.seen[len(self.prompt) :])
+        rest = self.target[len(reply) :] if self.target.startswith(reply) else b""
+        return [len(text) if text and rest.startswith(text) else -100 - token / 1000 for token, text in enumerate(TEXTS)]
 
 
-def _write(target: str, n_evidence: int = 3, max_tokens: int = 300, timeout_s: float = 60) -> tuple[str, ScriptedModel]:
-    model = ScriptedModel(target)
+def _write(
+    target: str, n_evidence: int = 3, max_tokens: int = 300, timeout_s: float = 60, prompt: str = ""
+) -> tuple[str, ScriptedModel, decode.Reader]:
+    model = ScriptedModel(target, prompt)
     reader = decode.Reader(model, decode.Vocabulary.of_texts(TEXTS), max_tokens=max_tokens, timeout_s=timeout_s, on_token=None)
+    reader.read(model.tokenize(prompt.encode()))
     schema = answer_schema(n_evidence)
     reply = decode.write_sentences(reader, schema)
     jsonschema.validate(json.loads(reply), schema)
-    return reply, model
+    return reply, model, reader
 
 
 @pytest.mark.parametrize(
@@ -76,17 +90,47 @@ def _write(target: str, n_evidence: int = 3, max_tokens: int = 300, timeout_s: f
     ],
 )
 def test_a_reply_the_schema_allows_is_written_as_the_model_chose_it(target):
-    reply, _ = _write(target)
+    reply, _, _ = _write(target)
     assert reply == target
 
 
 def test_the_schema_fixed_text_is_read_in_batches_not_one_model_step_each():
     target = '{"sentences": [{"evidence": [2], "text": "Profits rose 12%."}]}'
-    _, model = _write(target)
+    _, model, _ = _write(target)
     steps = len(model.batches)
     one_token_steps = sum(1 for b in model.batches if b == 1)
     assert steps < len(model.tokenize(target.encode())) - 5
     assert max(model.batches) > 1 and one_token_steps < steps
+
+
+ANSWER = '{"sentences": [{"evidence": [2], "text": "The profits rose 12% the sent evidence."}]}'
+
+
+def test_words_found_in_the_prompt_are_guessed_and_read_in_one_batch(monkeypatch):
+    prompt = "[2] The profits rose 12% the sent evidence.\n"
+    reply, model, reader = _write(ANSWER, prompt=prompt)
+    assert reply == ANSWER
+    assert reader.kept >= 8
+    monkeypatch.setattr(decode.Reader, "GUESS_TOKENS", 0)
+    unguessed, slower, _ = _write(ANSWER, prompt=prompt)
+    assert unguessed == ANSWER
+    assert len(model.batches) < len(slower.batches)
+
+
+def test_a_wrong_guess_is_taken_back_and_the_reply_is_the_models():
+    prompt = "[2] The profits rose 15% the sent evidence.\n"  # the prompt goes on differently from the reply
+    reply, model, reader = _write(ANSWER, prompt=prompt)
+    assert reply == ANSWER
+    assert 0 < reader.kept < reader.guessed
+    assert bytes(model.seen).endswith(b"12% the sent evidence")  # nothing of a refused guess stays read
+
+
+def test_a_guess_stops_where_the_reply_must_end():
+    prompt = "[2] The profits rose 12% the sent evidence.\n"
+    reply, _, reader = _write(ANSWER, prompt=prompt, max_tokens=28)
+    (sentence,) = json.loads(reply)["sentences"]
+    assert reader.kept and reader.written <= 28 + 1  # the closing quote, counted but never read
+    assert "The profits rose 12% the sent evidence.".startswith(sentence["text"]) and sentence["text"] != "The profits rose 12% the sent evidence."
 
 
 @pytest.mark.parametrize(
@@ -106,7 +150,7 @@ def test_whatever_the_model_wants_the_reply_fits_the_schema(target, why):
 
 
 def test_a_reply_that_runs_out_of_tokens_is_closed_not_cut():
-    reply, _ = _write('{"sentences": [{"evidence": [1], "text": "' + "The " * 100 + '"}]}', max_tokens=30)
+    reply, _, _ = _write('{"sentences": [{"evidence": [1], "text": "' + "The " * 100 + '"}]}', max_tokens=30)
     (sentence,) = json.loads(reply)["sentences"]
     assert sentence["text"].startswith("The The")
 
