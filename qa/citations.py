@@ -176,11 +176,54 @@ def retrieved_records(passages) -> list[dict]:
     ]
 
 
+def joined(cited: Sequence[Quotable]) -> list[Quotable]:
+    """The items a sentence cites, in order, where two are neighbouring sentences of one passage with only
+    space between them shown as one span that covers both (its text is the passage's text there).
+
+    A sentence that needs two neighbouring sentences ("British Airways blamed fuel prices." and "The
+    airline made a profit of £75m.") is backed by the two read together; as one quote, the name and the
+    figure are checked in one place, where two quotes each left half of the claim unbacked.
+
+    >>> from qa.documents import Passage
+    >>> from qa.retrieve import Evidence
+    >>> p = Passage("d:0:x", "d", "a.txt", "", 0, 35, "Kim won. She ran 10.2 s. Rain fell.", ())
+    >>> won, ran, rain = (Evidence(n, p, s, e, p.text[s:e], 0.0) for n, (s, e) in enumerate([(0, 8), (9, 24), (25, 35)], 1))
+    >>> [x.text for x in joined([ran, won])], [x.text for x in joined([won, rain])]
+    (['Kim won. She ran 10.2 s.'], ['Kim won.', 'Rain fell.'])
+    """
+    items = list(cited)
+    i = 0
+    while i < len(items):
+        for j, other in enumerate(items):
+            both = _one_span(items[i], other) or _one_span(other, items[i])
+            if j != i and both is not None:
+                items[min(i, j)] = both
+                del items[max(i, j)]
+                i = -1  # a joined span may join the next one too: look again from the start
+                break
+        i += 1
+    return items
+
+
+def _one_span(first: Quotable, second: Quotable):
+    """`first` and `second` as one item when `second` follows `first` in its passage with only space between."""
+    passage = getattr(first, "passage", None)
+    if passage is None or getattr(second, "passage", None) is None or first.passage_id != second.passage_id:
+        return None
+    if not first.start < first.end <= second.start:
+        return None
+    if passage.text[first.end - passage.start : second.start - passage.start].strip():
+        return None
+    text = passage.text[first.start - passage.start : second.end - passage.start]
+    return dataclasses.replace(first, end=second.end, text=text)
+
+
 def assemble(sentences: Sequence[AnswerSentence], shown: Sequence[Quotable], **fields) -> Answer:
     """The Answer: supported sentences' evidence numbers renumbered 1..k in order of first use.
 
     Each number resolves to a Citation of the span of the evidence `shown`
-    under that number. Unsupported sentences are kept, uncited. `fields` are
+    under that number, or of neighbouring items a sentence cites together
+    (`joined`). Unsupported sentences are kept, uncited. `fields` are
     the Answer's other fields (question, model, timings, evidence, retrieved,
     prompt, search_question).
 
@@ -192,7 +235,7 @@ def assemble(sentences: Sequence[AnswerSentence], shown: Sequence[Quotable], **f
     ('Two.[1][2]', [(1, 'two'), (2, 'Four')])
     """
     by_n = {e.n: e for e in shown}
-    numbering: dict[int, int] = {}
+    numbering: dict[tuple[str, int, int], int] = {}  # each span once
     citations: list[Citation] = []
     final: list[AnswerSentence] = []
     for s in sentences:
@@ -200,16 +243,16 @@ def assemble(sentences: Sequence[AnswerSentence], shown: Sequence[Quotable], **f
             final.append(s)
             continue
         renumbered = []
-        for n in s.citations:
-            if n not in numbering:
-                e = by_n[n]
-                numbering[n] = len(numbering) + 1
+        for e in joined([by_n[n] for n in s.citations]):
+            key = (e.doc_id, e.start, e.end)
+            if key not in numbering:
+                numbering[key] = len(numbering) + 1
                 citations.append(
                     Citation(
-                        numbering[n], e.passage_id, e.doc_id, e.source, e.title, e.start, e.end, e.text, **origin_of(e)
+                        numbering[key], e.passage_id, e.doc_id, e.source, e.title, e.start, e.end, e.text, **origin_of(e)
                     )
                 )
-            renumbered.append(numbering[n])
+            renumbered.append(numbering[key])
         final.append(AnswerSentence(s.text, renumbered, True, s.score, s.reason))
     docs_of = [(s.text, {citations[n - 1].doc_id for n in s.citations}) for s in final if s.supported]
     if needs_labels(citations) or different_figures(docs_of):
@@ -250,6 +293,22 @@ def combine(first: Answer, second: Answer, keep: Sequence[AnswerSentence]) -> An
     evidence = first.evidence + [{**e, "n": e["n"] + offset} for e in second.evidence]
     fields = {f: getattr(first, f) for f in ("question", "model", "timings", "retrieved", "prompt", "search_question")}
     return assemble(sentences, list(shown.values()), evidence=evidence, **fields)
+
+
+def was_shown(c: Citation, evidence: Sequence[Mapping]) -> bool:
+    """Whether a citation's span is one the model was shown (`Answer.evidence` records), or shown neighbouring
+    spans of one passage with only space between them, cited as one (`joined`).
+
+    >>> shown = [{"passage_id": "p", "start": 0, "end": 8}, {"passage_id": "p", "start": 9, "end": 24}]
+    >>> cite = lambda s, e, q: Citation(1, "p", "d", "a.txt", "", s, e, q)
+    >>> was_shown(cite(0, 24, "Kim won. She ran 10.2 s."), shown), was_shown(cite(0, 6, "Kim wo"), shown)
+    (True, False)
+    """
+    reached = {c.start}  # where the shown spans cited so far end
+    for start, end in sorted((e["start"], e["end"]) for e in evidence if e["passage_id"] == c.passage_id):
+        if end <= c.end and any(r <= start and not c.quote[r - c.start : start - c.start].strip() for r in reached):
+            reached.add(end)
+    return c.end in reached
 
 
 # Exactness ------------------------------------------------------------------------

@@ -95,7 +95,7 @@ def subject(case: Case) -> str | None:
 
 
 def cited_window(case: Case) -> tuple[str, str]:
-    """(the quotes the supported sentences cite, those quotes with their neighbouring sentences and titles)."""
+    """(the quotes the supported sentences cite, those quotes with the sentences either side and titles)."""
     numbers = sorted({n for s in case.answer.sentences if s.supported for n in s.citations if n <= len(case.answer.citations)})
     if not numbers:
         return "", ""
@@ -112,7 +112,9 @@ def cited_window(case: Case) -> tuple[str, str]:
         if at is None:
             window.append(citation.quote)
             continue
-        window.extend(text for _, _, text in spans[max(0, at - 1) : at + 2])
+        # A quote of neighbouring sentences (citations.joined) ends in a later sentence than it starts.
+        last = next((i for i, (start, end, _) in enumerate(spans) if start < citation.end <= end), at)
+        window.extend(text for _, _, text in spans[max(0, at - 1) : max(at, last) + 2])
     return " ".join(quotes), " ".join(t for t in window if t)
 
 

@@ -10,7 +10,7 @@
         assert_abstains(assistant.ask("What is the population of Aleppo?"))
 
 A failure names the sentence, the citation and why it failed: a quote that is
-not the source text at its span, gold evidence that no citation covers,
+not the source text at its span, a span the model was not shown, gold evidence that no citation covers,
 expected text missing from the answer, or a sentence its citations do not
 support.
 """
@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from qa.answer import Answer
-from qa.citations import quote_matches
+from qa.citations import quote_matches, was_shown
 from qa.eval.metrics import missing_expected
 from qa.eval.questions import source_matches
 
@@ -83,6 +83,8 @@ def assert_cited(
     if answer.abstained:
         _fail([f"expected an answer, but it abstained ({answer.abstain_reason or 'no reason given'})"], answer)
     for c in answer.citations:
+        if answer.evidence and not was_shown(c, answer.evidence):
+            problems.append(f"citation [{c.n}] cites {c.source}[{c.start}:{c.end}], which the model was not shown")
         if c.end - c.start != len(c.quote):
             problems.append(f"citation [{c.n}] quote is {len(c.quote)} characters but its span [{c.start}:{c.end}] is {c.end - c.start}")
         if texts is not None:

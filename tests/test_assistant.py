@@ -6,6 +6,7 @@ import pytest
 
 from qa.answer import Looking
 from qa.assistant import Assistant
+from qa.citations import was_shown
 from qa.errors import BadQuestion, IndexNotBuilt
 from qa.library import Library
 from qa.llm import FakeLLM
@@ -111,8 +112,7 @@ def test_citation_numbers_beyond_the_evidence_are_ignored(shared_index, embedder
     # [99] was never shown, so it is dropped; the sentence is re-attributed to the evidence that was shown and states it.
     assert [c.quote[:21] for c in answer.citations] == ["At least 300 fighters"]
     assert "corrected" in answer.sentences[0].reason
-    shown = {(e["passage_id"], e["start"], e["end"]) for e in answer.evidence}
-    assert {(c.passage_id, c.start, c.end) for c in answer.citations} <= shown
+    assert all(was_shown(c, answer.evidence) for c in answer.citations)
 
 
 def test_number_question_answered_without_a_number_abstains(shared_index, embedder):

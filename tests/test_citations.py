@@ -61,20 +61,48 @@ def shown(*quotes):
 
 
 def test_assemble_renumbers_in_order_of_first_use_and_keeps_removed_sentences():
-    evidence = shown("Intro.", "At least 300 fighters crossed.", "Seven people were killed.")
+    evidence = shown("Intro.", "At least 300 fighters crossed.", "Talks begin.")
     sentences = [
         AnswerSentence("300 crossed.", [2], True, 1.0),
         AnswerSentence("Purple.", [], False, 0.0, "no support"),
-        AnswerSentence("Seven died, and 300 crossed.", [3, 2], True, 1.0),
+        AnswerSentence("Talks begin, and 300 crossed.", [3, 2], True, 1.0),
     ]
     answer = assemble(sentences, evidence, question="q", model="m", timings={})
-    assert answer.text == "300 crossed.[1] Seven died, and 300 crossed.[2][1]"
+    assert answer.text == "300 crossed.[1] Talks begin, and 300 crossed.[2][1]"
     assert [(c.n, c.quote, c.doc_id, c.title) for c in answer.citations] == [
         (1, "At least 300 fighters crossed.", "d", "Title"),
-        (2, "Seven people were killed.", "d", "Title"),
+        (2, "Talks begin.", "d", "Title"),
     ]
     assert answer.sentences[1] == sentences[1]  # kept, uncited
     assert not answer.abstained
+
+
+def test_neighbouring_sentences_cited_together_are_one_quote_and_the_rest_stay_apart():
+    evidence = shown("Intro.", "At least 300 fighters crossed.", "Seven people were killed.", "Talks begin.")
+    sentences = [
+        AnswerSentence("Seven died after 300 crossed.", [3, 2], True, 1.0),
+        AnswerSentence("300 crossed; talks begin.", [2, 4], True, 1.0),
+        AnswerSentence("Intro, 300, seven, talks.", [4, 1, 3, 2], True, 1.0),
+    ]
+    answer = assemble(sentences, evidence, question="q", model="m", timings={})
+    quotes = [c.quote for c in answer.citations]
+    assert quotes == [
+        "At least 300 fighters crossed. Seven people were killed.",
+        "At least 300 fighters crossed.",
+        "Talks begin.",
+        DOC,
+    ]
+    assert answer.text.endswith("talks begin.[2][3] Intro, 300, seven, talks.[4]")
+    for c in answer.citations:
+        assert quote_matches(DOC, c.start, c.end, c.quote)
+
+
+def test_sentences_with_text_between_them_are_not_joined():
+    doc = "Kim won. [Advert] She ran 10.2 s."
+    passage = Passage("e:0000:h", "e", "b.txt", "", 0, len(doc), doc, ())
+    evidence = [Evidence(n, passage, doc.index(q), doc.index(q) + len(q), q, 0.0) for n, q in enumerate(["Kim won.", "She ran 10.2 s."], 1)]
+    answer = assemble([AnswerSentence("Kim ran 10.2 s.", [1, 2], True, 1.0)], evidence, question="q", model="m", timings={})
+    assert [c.quote for c in answer.citations] == ["Kim won.", "She ran 10.2 s."]
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ is a regression.
 
 import pytest
 
+from qa.citations import was_shown
 from qa.testing import CitationAssertionError, assert_abstains, assert_cited
 
 pytestmark = pytest.mark.integration
@@ -72,8 +73,7 @@ def test_every_citation_is_verbatim_and_was_shown_to_the_model(answers, texts_by
     assert citations
     for answer, c in citations:
         assert texts_by_source[c.source][c.start : c.end] == c.quote
-        shown = {(e["passage_id"], e["start"], e["end"]) for e in answer.evidence}
-        assert (c.passage_id, c.start, c.end) in shown
+        assert was_shown(c, answer.evidence)
 
 
 def test_supported_sentences_carry_citations_and_unsupported_ones_none(answers):

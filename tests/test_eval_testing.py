@@ -67,3 +67,16 @@ def test_abstentions():
         assert_abstains(GOOD)
     with pytest.raises(CitationAssertionError, match="expected an answer, but it abstained \\(nothing relevant\\)"):
         assert_cited(refused, expected=["300"])
+
+
+def test_a_citation_of_text_the_model_was_not_shown_is_named():
+    import dataclasses
+
+    first, second = "At least 300 fighters crossed late on Sunday.", "Seven people were killed."
+    shown = [{"passage_id": "a:1:h", "start": TEXT.index(q), "end": TEXT.index(q) + len(q)} for q in (first, second)]
+    joined = make([AnswerSentence("Seven died after 300 crossed.", [1], True, 1.0)], [cite(1, f"{first} {second}")])
+    joined = dataclasses.replace(joined, evidence=shown)
+    assert_cited(joined, texts=TEXTS)  # two shown neighbours cited as one quote
+    wider = dataclasses.replace(joined, citations=[cite(1, f"Intro line. {first}")])
+    with pytest.raises(CitationAssertionError, match="citation \\[1\\] cites seeds/a.txt\\[0:57\\], which the model was not shown"):
+        assert_cited(wider, texts=TEXTS)

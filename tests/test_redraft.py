@@ -7,6 +7,7 @@ have judged; everything else (retrieval, both drafts, the support check, the sec
 import pytest
 
 from qa.assistant import Assistant
+from qa.citations import was_shown
 
 pytestmark = pytest.mark.integration
 
@@ -52,8 +53,7 @@ def test_a_turned_down_draft_is_written_again_by_the_model_without_the_sentences
         assert [s.text for s in answer.sentences] == [s.text for s in first.sentences]
     else:
         assert all(e["text"] not in used for e in answer.evidence)  # it records what the second draft was shown
-        shown = {(e["passage_id"], e["start"], e["end"]) for e in answer.evidence}
         texts = library.store.texts([c.doc_id for c in answer.citations])
         for c in answer.citations:
             assert texts[c.doc_id][c.start : c.end] == c.quote and c.quote not in used
-            assert (c.passage_id, c.start, c.end) in shown
+            assert was_shown(c, answer.evidence)
