@@ -83,7 +83,7 @@ def run(settings: Settings, questions: Path, corpus: list[Path], limit: int | No
 
 
 TIMINGS = ("total_ms", "first_evidence_ms", "retrieve_ms", "generate_ms", "verify_ms", "judge_ms")
-TOKENS = ("llm_calls", "prompt_tokens", "cached_tokens", "output_tokens")
+TOKENS = ("llm_calls", "prompt_tokens", "cached_tokens", "output_tokens", "kept_tokens")
 
 
 def _row(values: list[float]) -> dict:

@@ -61,7 +61,15 @@ class LocalLLM:
         self._lock = threading.Lock()
         # Running totals; an answer's cost is the difference over its calls. `cached_tokens`: prompt
         # tokens not read again because they are the opening every prompt of that kind shares.
-        self.usage = {"llm_calls": 0, "prompt_tokens": 0, "cached_tokens": 0, "output_tokens": 0}
+        # `kept_tokens`: output tokens read as a guess from the prompt and kept (qa/decode.py), of `guessed_tokens`.
+        self.usage = {
+            "llm_calls": 0,
+            "prompt_tokens": 0,
+            "cached_tokens": 0,
+            "output_tokens": 0,
+            "guessed_tokens": 0,
+            "kept_tokens": 0,
+        }
         # The context's state after the opening tokens of each kind of prompt (keyed by its system
         # message), and the kind the context holds now; see `_resume`.
         self._snapshots: dict[str, tuple[list[int], bytes]] = {}
@@ -141,6 +149,8 @@ class LocalLLM:
             reader.read(prompt[held:])
             text = decode.write_sentences(reader, schema)
         self._add_usage(prompt=len(prompt), cached=held, output=reader.written)
+        self.usage["guessed_tokens"] += reader.guessed
+        self.usage["kept_tokens"] += reader.kept
         return text
 
     def choose(self, messages: Messages, lead: str, options: Sequence[str]) -> str:
