@@ -154,7 +154,9 @@ class Reader:
     same batch as the token before it; it keeps the guessed tokens the model would have picked anyway,
     greedy over what is allowed there, so the reply is the one token-by-token reading would give
     (up to the last digits of the scores of a token read in a batch). A batch of a few tokens costs
-    less than a model step for each, so each kept token saves part of a step.
+    less than a model step for each, so each kept token saves part of a step. (llama-cpp-python's own
+    prompt-lookup decoding needs a context that keeps every token's scores, which made replies slower
+    here, and cannot keep a guess to the tokens the schema allows at each place.)
     """
 
     # The longest guess read at once. On 2 CPU cores a batch of n tokens costs about as much as
