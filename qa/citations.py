@@ -212,10 +212,9 @@ def _one_span(first: Quotable, second: Quotable):
         return None
     if not first.start < first.end <= second.start:
         return None
-    if passage.text[first.end - passage.start : second.start - passage.start].strip():
+    if passage.text_at(first.end, second.start).strip():  # as retrieve._next_to joins a quote and its speaker
         return None
-    text = passage.text[first.start - passage.start : second.end - passage.start]
-    return dataclasses.replace(first, end=second.end, text=text)
+    return dataclasses.replace(first, end=second.end, text=passage.text_at(first.start, second.end))
 
 
 def assemble(sentences: Sequence[AnswerSentence], shown: Sequence[Quotable], **fields) -> Answer:

@@ -94,7 +94,15 @@ class Passage:
         >>> p.sentence_texts()
         [(10, 14, 'One.'), (15, 19, 'Two.')]
         """
-        return [(s, e, self.text[s - self.start : e - self.start]) for s, e in self.sentences]
+        return [(s, e, self.text_at(s, e)) for s, e in self.sentences]
+
+    def text_at(self, start: int, end: int) -> str:
+        """The text at a span given in the document's offsets (within this passage).
+
+        >>> Passage("d:0000:x", "d", "a.txt", "", 10, 21, "One. Two.", ()).text_at(15, 19)
+        'Two.'
+        """
+        return self.text[start - self.start : end - self.start]
 
     def indexed_text(self) -> str:
         """The passage's text as it is embedded and searched: only its sentences, whatever else lies between

@@ -311,7 +311,7 @@ class Retriever:
         evidence = []
         for i, first, last in spans:
             passage, start, end = candidates[first][0], candidates[first][1], candidates[last][2]
-            text = passage.text[start - passage.start : end - passage.start]
+            text = passage.text_at(start, end)
             evidence.append(Evidence(len(evidence) + 1, passage, start, end, text, float(score[i])))
         return evidence, float(alone.max())
 
@@ -402,7 +402,7 @@ def _next_to(candidates: list[tuple[Passage, int, int, str]], i: int, j: int) ->
     if q is not p:
         return False
     first_end, second_start = (e_j, s_i) if j < i else (e_i, s_j)
-    return j == i or not p.text[first_end - p.start : second_start - p.start].strip()
+    return j == i or not p.text_at(first_end, second_start).strip()
 
 
 def lexical_cache_dir(settings: Settings, store: Store) -> Path | None:
