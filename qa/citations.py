@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -192,16 +193,15 @@ def joined(cited: Sequence[Quotable]) -> list[Quotable]:
     (['Kim won. She ran 10.2 s.'], ['Kim won.', 'Rain fell.'])
     """
     items = list(cited)
-    i = 0
-    while i < len(items):
-        for j, other in enumerate(items):
-            both = _one_span(items[i], other) or _one_span(other, items[i])
-            if j != i and both is not None:
+    joining = True
+    while joining:  # a joined span may join a further neighbour: look again
+        joining = False
+        for i, j in itertools.permutations(range(len(items)), 2):
+            if (both := _one_span(items[i], items[j])) is not None:
                 items[min(i, j)] = both
                 del items[max(i, j)]
-                i = -1  # a joined span may join the next one too: look again from the start
+                joining = True
                 break
-        i += 1
     return items
 
 

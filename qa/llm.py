@@ -148,9 +148,7 @@ class LocalLLM:
             )
             reader.read(prompt[held:])
             text = decode.write_sentences(reader, schema)
-        self._add_usage(prompt=len(prompt), cached=held, output=reader.written)
-        self.usage["guessed_tokens"] += reader.guessed
-        self.usage["kept_tokens"] += reader.kept
+        self._add_usage(prompt=len(prompt), cached=held, output=reader.written, guessed=reader.guessed, kept=reader.kept)
         return text
 
     def choose(self, messages: Messages, lead: str, options: Sequence[str]) -> str:
@@ -262,8 +260,10 @@ class LocalLLM:
         cached = _shared_start(before, now)
         self._add_usage(prompt=prompt, cached=cached, output=output)
 
-    def _add_usage(self, prompt: int, cached: int, output: int) -> None:
-        for key, value in (("llm_calls", 1), ("prompt_tokens", prompt), ("cached_tokens", cached), ("output_tokens", output)):
+    def _add_usage(self, prompt: int, cached: int, output: int, guessed: int = 0, kept: int = 0) -> None:
+        counts = {"llm_calls": 1, "prompt_tokens": prompt, "cached_tokens": cached, "output_tokens": output,
+                  "guessed_tokens": guessed, "kept_tokens": kept}  # fmt: skip
+        for key, value in counts.items():
             self.usage[key] += value
 
 
