@@ -1,10 +1,9 @@
 """Retrieval recall among distractors: the BBC questions over the 200 vendored BBC articles.
 
-Measured (2026-11-22): over these 200 articles and over the whole 2,225-article
-BBC corpus alike, the gold evidence of all 32 answerable questions is in the top
-6 passages (recall 1.000, MRR 0.961); 28 of 33 gold quotes (0.848) are among the
-evidence sentences shown to the model. Retrieval is deterministic (no LLM), so
-the floors are the measured values.
+Measured (2026-12-06): over these 200 articles, the gold evidence of all 48
+answerable questions is in the top 6 passages (recall 1.000, MRR 0.923); 0.902 of
+the gold quotes are among the evidence sentences shown to the model. Retrieval is
+deterministic (no LLM), so the floors are the measured values.
 """
 
 from __future__ import annotations
@@ -36,10 +35,10 @@ def test_retrieval_finds_gold_evidence_among_distractors(bbc_assistant, bbc_libr
     k = bbc_assistant.settings.top_k
     scores, m = evaluate_retrieval(bbc_assistant.retriever.retrieve, questions, run.stored_texts(bbc_library), k)
     missed = "\n".join(f"{s.id}: ranks {s.ranks}, shown {s.shown}" for s in scores if not all(s.shown))
-    assert m["questions"] == 37
+    assert m["questions"] == 48
     assert m["retrieval_recall_at_k"] == 1.0, missed
-    assert m["retrieval_mrr"] >= 0.96, missed
-    assert m["evidence_shown_recall"] >= 0.846, missed  # measured on the 37 answerable questions, 2026-11-22
+    assert m["retrieval_mrr"] >= 0.92, missed
+    assert m["evidence_shown_recall"] >= 0.90, missed  # measured on the 48 answerable questions, 2026-12-06
 
 
 def test_retrieval_only_command_reports_and_enforces_floors(bbc_assistant, bbc_library, tmp_path, capsys):
