@@ -17,6 +17,15 @@ _MONTHS = set(
     "saturday sunday yesterday today tomorrow week weeks month months year years day days ago "
     "morning evening night decade century spring summer autumn fall winter".split()
 )
+_MONTH_NAME = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+# A day, not only a month or a year: "18 February", "Feb. 18th", "on Monday", "2005-02-18", "18/02/05".
+_DAY = re.compile(
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_NAME}\b|\b{_MONTH_NAME}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b|"
+    r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(?:yesterday|today|tomorrow)\b|\b\d{4}-\d\d-\d\d\b|"
+    r"\b\d{1,2}/\d{1,2}/\d{2,4}\b",
+    re.I,
+)
+_ASKS_DAY = re.compile(r"\b(?:what|which) (?:date|day)\b", re.I)
 VAGUE_QUANTITIES = {"dozens", "hundreds", "thousands", "millions", "several", "few"}
 _COMPARISON = re.compile(
     r"\b(?:more|fewer|less|greater|higher|lower|over|under|above|below|at least|at most|than|exceed\w*)\s+[\d,.]+(?:\s+\w+illion|\s+thousand)?",
@@ -67,7 +76,27 @@ def matches_kind(kind: str | None, text: str, question: str) -> bool:
         return False
     if numbers(text) - numbers(question):
         return True
-    return kind == "time" and bool(_MONTHS & set(words(text)))
+    return kind == "time" and bool(_MONTHS & _month_words(text))
+
+
+def gives_day(question: str, text: str) -> bool:
+    """True unless the question asks for a date or a day ("on what date", "which day") and `text` gives only a
+    month or a year ("in February"), or no day the question does not already give.
+
+    >>> gives_day("On what date did the talks end?", "They ended in February."), gives_day("On what date?", "On 18 February.")
+    (False, True)
+    >>> gives_day("When did the talks end?", "In February.")
+    True
+    """
+    if not _ASKS_DAY.search(question):
+        return True
+    asked = {m.group(0).lower() for m in _DAY.finditer(question)}
+    return any(m.group(0).lower() not in asked for m in _DAY.finditer(text))
+
+
+def _month_words(text: str) -> set[str]:
+    """The text's words, possessives cut ("February's" is "February")."""
+    return {w[:-2] if w.endswith(("'s", "’s")) else w for w in words(text)}
 
 
 def answers_question(question: str, answer_text: str) -> bool:
@@ -84,7 +113,7 @@ def answers_question(question: str, answer_text: str) -> bool:
     )
     if kind == "number":
         return has_number
-    return has_number or bool(_MONTHS & set(words(answer_text)))
+    return has_number or bool(_MONTHS & _month_words(answer_text))
 
 
 def premise_numbers(question: str) -> set[str]:
