@@ -158,9 +158,36 @@ def named_subjects(question: str) -> list[str]:
     last = sentences[-1] if sentences else []
     return [
         ent.text
-        for ent in getattr(last, "ents", [])
-        if (ent.label_ == "PERSON" or (ent.label_ == "ORG" and not _incidental_org(ent))) and not _modifies_noun(ent)
+        for ent in [*getattr(last, "ents", []), *_untagged_names(last)]
+        if (ent.label_ in {"PERSON", ""} or (ent.label_ == "ORG" and not _incidental_org(ent))) and not _modifies_noun(ent)
     ]
+
+
+_NAME_TYPES = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW"}
+
+
+def _untagged_names(sentence) -> list:
+    """Runs of two or more capitalised proper nouns the tagger read as another kind of entity ("Jon Thoday's"
+    read as a date): a full name all the same. Runs it left untyped ("Prime Minister") are titles more often
+    than names, and stay out.
+
+    >>> [s.text for s in _untagged_names(next(parse("Where will Jon Thoday's new musical open?").sents))]
+    ['Jon Thoday']
+    """
+    runs, start = [], None
+    tokens = list(sentence) if sentence else []
+    for i, token in enumerate([*tokens, None]):
+        is_name = (
+            token is not None and token.pos_ == "PROPN" and token.text[:1].isupper() and token.ent_type_ not in _NAME_TYPES
+            and token.i > sentence.start
+        )
+        if is_name and start is None:
+            start = i
+        elif not is_name and start is not None:
+            if i - start >= 2 and any(t.ent_type_ for t in tokens[start:i]):
+                runs.append(tokens[start].doc[tokens[start].i : tokens[i - 1].i + 1])
+            start = None
+    return runs
 
 
 def _incidental_org(ent) -> bool:
