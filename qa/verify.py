@@ -254,12 +254,15 @@ class LexicalChecker:
 def _best_support(
     checker: SupportChecker, claim: str, evidence: Sequence[Evidence], question: str
 ) -> tuple[list[int], Verdict] | None:
-    """The evidence that best supports `claim`: one sentence if one does, else two together.
+    """The evidence that best supports `claim`: one sentence if one does, else two together, else three
+    sentences of one article.
 
     A sentence often joins what two evidence sentences say ("Jack Straw said
     ... £6m" from "... Jack Straw has announced." and "Mr Straw said ... £6m
-    a year"). Pairs are tried only when no single sentence supports the claim,
-    and only pairs that hold all of its numbers and names between them.
+    a year"), or an answer puts back the names a question gave it, which its
+    article states in other sentences than the one with the answer. Pairs are
+    tried only when no single sentence supports the claim, triples only when no
+    pair does, and only sets that hold all of its numbers and names between them.
     """
     best: tuple[list[int], Verdict] | None = None
     for e in evidence:
@@ -268,13 +271,19 @@ def _best_support(
             best = ([e.n], v)
     if best is not None:
         return best
-    for a, b in combinations(evidence, 2):
-        joined = f"{a.text} {b.text}"
-        if missing_numbers(claim, joined) or missing_names(claim, joined):
-            continue
-        v = checker.check(claim, [a.text, b.text], question)
-        if v.supported and (best is None or v.score > best[1].score):
-            best = ([a.n, b.n], v)
+    for size in (2, 3):
+        for group in combinations(evidence, size):
+            if size == 3 and len({e.doc_id for e in group}) > 1:
+                continue
+            texts = [e.text for e in group]
+            joined = " ".join(texts)
+            if missing_numbers(claim, joined) or missing_names(claim, joined):
+                continue
+            v = checker.check(claim, texts, question)
+            if v.supported and (best is None or v.score > best[1].score):
+                best = ([e.n for e in group], v)
+        if best is not None:
+            return best
     return best
 
 

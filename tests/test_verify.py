@@ -127,3 +127,33 @@ def test_a_claim_joining_two_evidence_sentences_cites_both(claim, cites, expecte
     )
     result = verify_sentence(LexicalChecker(), Draft(claim, cites), evidence, "How much would closing the embassies save?")
     assert result.citations == expected and result.supported is bool(expected)
+
+
+def _from_articles(*pairs):
+    """Evidence numbered in order, each (document id, sentence); one passage per document."""
+    from qa.documents import Passage
+    from qa.retrieve import Evidence
+
+    out = []
+    for n, (doc, text) in enumerate(pairs, start=1):
+        out.append(Evidence(n, Passage(f"{doc}:0000:x", doc, f"{doc}.txt", "", 0, len(text), text, ()), 0, len(text), text, 1.0))
+    return out
+
+
+def test_an_answer_that_puts_back_the_questions_names_cites_the_sentences_of_its_article_that_give_them():
+    from qa.citations import Draft
+    from qa.verify import verify_sentence
+
+    question = "Which reporter did Tom Hale's angry text about the Green Party leaflet go to by mistake?"
+    claim = "Tom Hale's angry text about the Green Party leaflet went by mistake to reporter Ruth Ames."
+    sentences = [
+        "Former spin doctor Tom Hale is at the centre of a row over an angry text message.",
+        "The text was sent by mistake to reporter Ruth Ames.",
+        "The programme had asked about his part in the Green Party leaflet campaign.",
+    ]
+    one_article = _from_articles(*(("a", s) for s in sentences))
+    result = verify_sentence(LexicalChecker(), Draft(claim, [2]), one_article, question)
+    assert result.supported and result.citations == [1, 2, 3]
+    # The same three sentences from two articles do not join: names from another article do not support it.
+    two_articles = _from_articles(("a", sentences[0]), ("a", sentences[1]), ("b", sentences[2]))
+    assert not verify_sentence(LexicalChecker(), Draft(claim, [2]), two_articles, question).supported
