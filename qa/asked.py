@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from qa.lexical import words
 from qa.nlp import parse
-from qa.question import VAGUE_QUANTITIES, answers_question, expected_kind, matches_kind
+from qa.question import VAGUE_QUANTITIES, answers_question, expected_kind, gives_day, matches_kind
 
 AGENT_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "ORG"})
@@ -34,7 +34,9 @@ _PERSON_NOUNS = set(
     "doctor teacher student worker employee journalist reporter photographer witness politician lawmaker mp "
     "mep novelist poet musician rapper composer dancer comedian athlete footballer cricketer golfer boxer "
     "sprinter runner swimmer cyclist jockey striker midfielder defender goalkeeper batsman bowler referee "
-    "umpire champion scientist researcher engineer designer architect".split()
+    "umpire champion scientist researcher engineer designer architect commissioner secretary chancellor "
+    "adviser advisor aide campaigner activist producer organiser organizer trainer agent inspector prosecutor "
+    "detective premier deputy spokesman".split()
 )
 # Nouns after "which"/"what" that ask for an agent ("which official", "which company"): people's roles and
 # the bodies that act.
@@ -53,7 +55,11 @@ _AGENT_NOUNS = _PERSON_NOUNS | set(
 }
 _PLACE_NOUNS = set(
     "city cities town towns village villages country countries region regions province provinces state states "
-    "place places area areas venue venues stadium district districts capital border island islands".split()
+    "place places area areas venue venues stadium district districts capital border island islands "
+    # buildings and sites named like places ("which theatre", "at which airport")
+    "theatre theatres theater theaters hotel hotels airport airports prison prisons church cathedral hall "
+    "arena arenas station stations port ports harbour street streets road roads bridge building buildings "
+    "circuit course ground grounds palace square".split()
 )
 # Nouns after "what"/"which" that ask for an amount ("what profit", "what share").
 _QUANTITY_NOUNS = set(
@@ -119,6 +125,9 @@ class Asked:
 
     kind: str
     noun: str = ""
+    # The person's role the question names as the one to be named ("who is the finance minister", "the name of
+    # the spokeswoman", "which official"): an answer that mentions that role without a name to it names someone else.
+    role: str = ""
 
     def describe(self) -> str:
         return {
@@ -144,7 +153,7 @@ def asked_type(question: str) -> Asked | None:
     """
     q = " ".join(words(question))
     if _NAME_PATTERNS.search(q):
-        return Asked("person") if _names_a_person(question) else Asked("name")
+        return Asked("person", role=_role(question)) if _names_a_person(question) else Asked("name")
     if _REASON_QUESTION.search(q):
         return Asked("reason")
     kind = expected_kind(question)
@@ -154,12 +163,13 @@ def asked_type(question: str) -> Asked | None:
         return Asked("time")
     first = q.split(" ", 1)[0] if q else ""
     if first in {"who", "whom", "whose"} or re.search(r"\bwho (?:is|was|were|are|said|says)\b", q):
-        return Asked("agent")
+        return Asked("agent", role=_role(question))
     if first == "where" or re.search(r"\bwhere (?:did|does|do|is|was|were|are|will)\b", q):
         return Asked("place")
     nouns = re.findall(r"\b(which|what) ([a-z'-]+)(?: ([a-z'-]+))?", q)
     # "what is the population of ...", "what was the price ...": the noun after the copula.
     nouns += [("what", noun, "") for noun in re.findall(r"\bwhat (?:is|was|are|were) (?:the |its |their )?([a-z'-]+)", q)]
+    nouns += [(wh, noun, "") for wh, noun in _wh_heads(question)]
     for wh, first_word, second_word in nouns:
         for noun in (first_word, second_word):  # "which company", "which Brazilian official"
             single = noun[:-1] if noun.endswith("s") and noun[:-1] in _QUANTITY_NOUNS else noun  # "what figures"
@@ -168,8 +178,85 @@ def asked_type(question: str) -> Asked | None:
             if noun in _PLACE_NOUNS:
                 return Asked("place", noun)
             if noun in _AGENT_NOUNS:
-                return Asked("agent", noun)
+                return Asked("agent", noun, role=noun if noun in _PERSON_NOUNS else "")
     return None
+
+
+def _wh_heads(question: str) -> list[tuple[str, str]]:
+    """("which", noun) for each noun a "which"/"what" determines, however many words stand between them:
+    "which local education authority" -> authority, "what annual pre-tax profit" -> profit.
+
+    >>> _wh_heads("In which north London concert hall did the choir sing?")
+    [('which', 'hall')]
+    """
+    # The run of modifiers and nouns straight after the wh-word, not the parse's head: the small tagger often
+    # parses "In which concert hall did ..." with "which" as a pronoun and "hall" as the verb's subject.
+    doc = parse(question)
+    heads = []
+    for token in doc:
+        if token.lower_ not in {"which", "what"}:
+            continue
+        noun = None
+        for after in doc[token.i + 1 :]:
+            if after.pos_ not in {"ADJ", "NOUN", "PROPN"} and after.text != "-":
+                break
+            noun = after.lower_ if after.pos_ == "NOUN" else noun
+        if noun:
+            heads.append((token.lower_, noun))
+    return heads
+
+
+def _role(question: str) -> str:
+    """The person's role a question asks to be named: the noun of "who is the ...", "the name of the ...".
+
+    >>> _role("Who is the deputy finance minister who resigned?"), _role("What is the name of the ship's captain?")
+    ('minister', 'captain')
+    """
+    doc = parse(question)
+    for token in doc:
+        opens = token.lower_ == "who" and token.i + 1 < len(doc) and doc[token.i + 1].lemma_ == "be"
+        if opens or token.lower_ == "of" and token.head.lower_ in {"name", "names"}:
+            noun = ""
+            for after in doc[token.i + (2 if opens else 1) :]:
+                if after.pos_ in {"DET", "ADJ", "NOUN", "PROPN", "PART"} or after.text == "-":
+                    noun = after.lower_ if after.pos_ == "NOUN" else noun
+                    continue
+                break
+            if noun and (opens or noun in _PERSON_NOUNS):  # "who is the harbour master": whatever the noun
+                return noun
+    return ""
+
+
+def names_the_role(text: str, role: str) -> bool:
+    """False when `text` mentions the person's role asked about only as someone other than the one it names
+    ("Mr Beith urged the commissioner to act" does not say who the commissioner is); True when a name stands
+    with it ("commissioner Richard Thomas", "Richard Thomas, the commissioner", "The commissioner is Ann Lee")
+    or the role is not mentioned at all.
+
+    >>> names_the_role("Ann Lee, the new commissioner, spoke.", "commissioner")
+    True
+    >>> names_the_role("Tom Reed urged the commissioner to act.", "commissioner")
+    False
+    """
+    doc = parse(text)
+    mentions = [t for t in doc if t.pos_ == "NOUN" and role in {t.lower_, t.lemma_.lower()}]
+
+    def named(tree) -> bool:
+        return any(t.pos_ == "PROPN" for t in tree)
+
+    def linked(t) -> bool:
+        head = t.head
+        if head.pos_ == "PROPN" and t.dep_ in {"compound", "appos", "nmod", "amod"}:
+            return True  # "commissioner Ann Lee", "Ann Lee, the commissioner"
+        if any(c.dep_ == "appos" and named(c.subtree) for c in t.children):
+            return True  # "the commissioner, Ann Lee,"
+        if head.lemma_ == "be":  # "Ann Lee is the commissioner", "the commissioner is Ann Lee"
+            other = [c for c in head.children if c is not t and c.dep_ in {"nsubj", "attr"}]
+            if any(named(c.subtree) for c in other) or head.dep_ == "relcl" and head.head.pos_ == "PROPN":
+                return True
+        return False
+
+    return not mentions or any(linked(t) for t in mentions)
 
 
 def _names_a_person(question: str) -> bool:
@@ -215,6 +302,10 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
         return False
     if asked.kind == "reason":
         return gives_reason(text)
+    if asked.role and not names_the_role(text, asked.role):
+        return False
+    if asked.kind == "time" and exact and not gives_day(question, text):
+        return False  # "on what date": "in February" is not a date
     question_words = {_plain(w) for w in words(question)}
     doc = parse(text)
     labels = {

@@ -48,11 +48,11 @@ def missing_parts(question: str, text: str, cited: str = "") -> list[tuple[str, 
     one figure does not answer both. `cited` (the quotes the answer cites) helps the tagger as in `supplies`.
 
     >>> missing_parts("How many jobs went, and which firm cut them?", "About 1,200 jobs went.")
-    [('which firm cut them?', Asked(kind='agent', noun='firm'))]
+    [('which firm cut them?', Asked(kind='agent', noun='firm', role=''))]
     >>> missing_parts("How many jobs went, and how many stayed?", "About 1,200 jobs went and 300 stayed.")
     []
     >>> missing_parts("How many jobs went, and how many stayed?", "About 1,200 jobs went.")
-    [('how many stayed?', Asked(kind='quantity', noun=''))]
+    [('how many stayed?', Asked(kind='quantity', noun='', role=''))]
     """
     parts = question_parts(question)
     if len(parts) < 2 or not text.strip():

@@ -17,6 +17,11 @@ from qa.asked import asked_type, supplies
         ("Which art dealer bought the painting?", "agent"),
         ("Which regulator fined the bank?", "agent"),
         ("Which footballer scored twice?", "agent"),
+        # The noun the wh-word asks about, however many words stand before it.
+        ("Which regional water authority fined the farm?", "agent"),
+        ("In which concert hall did the choir sing?", "place"),
+        ("At which airport did the plane land?", "place"),
+        ("What annual pre-tax profit did the brewer report?", "money"),
         ("Where did the tanker run aground?", "place"),
         ("In which city will the final be played?", "place"),
         ("When did the bridge reopen?", "time"),
@@ -96,6 +101,16 @@ def test_asked_type(question, kind):
         ("Where was the singer born?", "The singer, like Maria Lopes, grew up poor.", False),
         ("In which town did the bus crash?", "The bus crashed on a mountain road.", False),
         ("In which town did the bus crash?", "The bus crashed in Tulle.", True),
+        # A question that asks who holds a role: the answer must name the one in that role, not someone
+        # else beside a mention of the role.
+        ("Who is the harbour master who closed the port?", "Ian Cole urged the harbour master to close the port.", False),
+        ("Who is the harbour master who closed the port?", "Harbour master Ann Dale closed the port.", True),
+        ("Who is the harbour master who closed the port?", "Ann Dale, the harbour master, closed the port.", True),
+        ("Who is the harbour master who closed the port?", "The harbour master is Ann Dale.", True),
+        ("Who is the harbour master who closed the port?", "Ann Dale closed the port on Monday.", True),
+        ("What is the name of the club spokeswoman who denied the story?", "A club spokeswoman denied it, Mr Vance said.", False),
+        ("Which regional water authority fined the farm?", "One regional water authority fined the farm £20,000.", False),
+        ("Which regional water authority fined the farm?", "Severn Trent fined the farm £20,000.", True),
         # Words the question already holds are not an answer.
         ("Who did Helen Okafor replace?", "Helen Okafor replaced the chair.", False),
         ("Why did the council delay the vote?", "It wanted more time.", True),
@@ -138,3 +153,18 @@ def test_a_fragment_is_tagged_in_the_sentence_it_cites():
 )
 def test_a_reason_is_a_cause_or_purpose_put_into_words(answer, ok):
     assert supplies(asked_type("Why did it happen?"), answer, "Why did it happen?") is ok
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "exact"),
+    [
+        ("On what date will the bridge reopen?", "It will reopen in March.", False),
+        ("On what date will the bridge reopen?", "It will reopen on 3 March.", True),
+        ("On what date will the bridge reopen?", "It will reopen on March 3rd.", True),
+        ("Which day was the vote held?", "The vote was held on Thursday.", True),
+        ("When will the bridge reopen?", "It will reopen in March.", True),
+    ],
+)
+def test_a_question_for_a_date_wants_a_day_not_only_a_month(question, answer, exact):
+    assert supplies(asked_type(question), answer, question, exact=True) is exact
+    assert supplies(asked_type(question), answer, question)  # a month is still a time, short of exact
