@@ -176,9 +176,10 @@ _OPPOSITES = tuple(
 )
 
 
-def reversed_words(claim: str, evidence: str) -> list[tuple[str, str]]:
+def reversed_words(claim: str, evidence: str, one_sided: bool = False) -> list[tuple[str, str]]:
     """(claim's word, cited text's opposite word) where the claim says the opposite of the cited text: it uses a
-    word the cited text lacks whose opposite the cited text uses.
+    word the cited text lacks whose opposite the cited text uses. `one_sided`: leave out a pair of opposites
+    the claim uses both words of (it says one thing of one sentence and the other of another).
 
     >>> reversed_words("Straw is opening nine embassies.", "Nine embassies will close, Straw said.")
     [('opening', 'close')]
@@ -189,7 +190,7 @@ def reversed_words(claim: str, evidence: str) -> list[tuple[str, str]]:
     out = []
     for one, other in _OPPOSITES:
         for mine, theirs in ((one, other), (other, one)):
-            if said & mine and not cited & mine and cited & theirs:
+            if said & mine and not (one_sided and said & theirs) and not cited & mine and cited & theirs:
                 out.append((sorted(said & mine)[0], sorted(cited & theirs)[0]))
     return out
 
@@ -227,7 +228,9 @@ class LexicalChecker:
             return Verdict(False, 0.0, "adds a negation the cited text lacks")
         if not has_negation(claim) and claim_stems & negated_stems(best):
             return Verdict(False, 0.0, "drops the cited text's negation")
-        if turned := reversed_words(claim, joined):
+        # The sentence that says most of what the claim says is read alone too: another cited sentence that
+        # happens to use the claim's word ("18 new embassies have been opened") does not undo "will close".
+        if turned := reversed_words(claim, joined) or reversed_words(claim, best, one_sided=True):
             mine, theirs = turned[0]
             return Verdict(False, 0.0, f"says '{mine}' where the cited text says '{theirs}'")
         if absolutes := added_absolutes(claim, joined):

@@ -157,3 +157,27 @@ def test_an_answer_that_puts_back_the_questions_names_cites_the_sentences_of_its
     # The same three sentences from two articles do not join: names from another article do not support it.
     two_articles = _from_articles(("a", sentences[0]), ("a", sentences[1]), ("b", sentences[2]))
     assert not verify_sentence(LexicalChecker(), Draft(claim, [2]), two_articles, question).supported
+
+
+def test_a_word_another_cited_sentence_happens_to_use_does_not_undo_the_opposite_in_the_one_the_claim_restates():
+    from qa.citations import Draft
+    from qa.verify import verify_sentence
+
+    question = "Why is mayor Ann Kerr opening six new libraries in Ely and Hale?"
+    claim = "Ann Kerr is opening six new libraries in Ely and Hale to save money."
+    article = _from_articles(
+        ("a", "Six branch libraries will close to save money, mayor Ann Kerr has announced."),
+        ("a", "Branches in Ely and Hale are among those affected."),
+        ("a", "Since 2010 three new libraries have been opened."),
+    )
+    result = verify_sentence(LexicalChecker(), Draft(claim, [1]), article, question)
+    assert not result.supported
+
+
+def test_a_claim_that_uses_both_words_of_an_opposite_pair_is_not_reversed():
+    from qa.citations import Draft
+    from qa.verify import verify_sentence
+
+    evidence = _from_articles(("a", "Bakery sales rose sharply in May."), ("a", "Bakery sales fell sharply in June."))
+    result = verify_sentence(LexicalChecker(), Draft("Bakery sales rose sharply in May and fell in June.", [1, 2]), evidence, "")
+    assert result.supported and result.citations == [1, 2]
