@@ -87,14 +87,22 @@ class Retrieval:
 def rrf(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
     """Reciprocal rank fusion of ranked id lists, best first.
 
+    Items that fuse to the same score (first in one list and second in the other) keep the order of the
+    first list that ranks them apart, not the order of their ids: ids come from file paths, and the same
+    articles in another folder must be ranked, and answered, the same way.
+
     >>> rrf([["a", "b"], ["b", "c"]])[0][0]
     'b'
+    >>> [item for item, _ in rrf([["y", "x"], ["x", "y"]])], [item for item, _ in rrf([["x", "y"], ["y", "x"]])]
+    (['y', 'x'], ['x', 'y'])
     """
     scores: dict[str, float] = {}
-    for ranking in rankings:
+    positions: dict[str, list[int]] = {}
+    for i, ranking in enumerate(rankings):
         for rank, item in enumerate(ranking):
             scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank + 1)
-    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+            positions.setdefault(item, [len(r) for r in rankings])[i] = rank
+    return sorted(scores.items(), key=lambda kv: (-kv[1], positions[kv[0]], kv[0]))
 
 
 class LexicalIndex:

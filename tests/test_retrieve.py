@@ -77,9 +77,12 @@ def retriever():
     return Retriever(Settings(top_k=2, evidence_sentences=3), MemoryStore(PASSAGES), ToyEmbedder())
 
 
-def test_rrf_rewards_agreement_and_breaks_ties_by_id():
+def test_rrf_rewards_agreement_and_breaks_ties_by_the_first_ranking_not_by_id():
     assert [i for i, _ in rrf([["a", "b", "c"], ["b", "c", "a"]])] == ["b", "a", "c"]
-    assert [i for i, _ in rrf([["y"], ["x"]])] == ["x", "y"]
+    assert [i for i, _ in rrf([["y"], ["x"]])] == ["y", "x"]
+    # Renaming the items (another folder, other ids) does not change the order.
+    assert [i for i, _ in rrf([["p2", "p1"], ["p1", "p2"]])] == ["p2", "p1"]
+    assert [i for i, _ in rrf([["p1", "p2"], ["p2", "p1"]])] == ["p1", "p2"]
 
 
 def test_weighted_overlap_weighs_rare_words_more():
