@@ -192,18 +192,19 @@ def _wh_heads(question: str) -> list[tuple[str, str]]:
     # The run of modifiers and nouns straight after the wh-word, not the parse's head: the small tagger often
     # parses "In which concert hall did ..." with "which" as a pronoun and "hall" as the verb's subject.
     doc = parse(question)
-    heads = []
-    for token in doc:
-        if token.lower_ not in {"which", "what"}:
-            continue
-        noun = None
-        for after in doc[token.i + 1 :]:
-            if after.pos_ not in {"ADJ", "NOUN", "PROPN"} and after.text != "-":
-                break
-            noun = after.lower_ if after.pos_ == "NOUN" else noun
-        if noun:
-            heads.append((token.lower_, noun))
-    return heads
+    heads = [(token.lower_, _last_noun(doc[token.i + 1 :])) for token in doc if token.lower_ in {"which", "what"}]
+    return [(wh, noun) for wh, noun in heads if noun]
+
+
+def _last_noun(tokens, also: frozenset[str] = frozenset()) -> str:
+    """The last common noun of the run of adjectives and nouns (and `also`'s parts of speech) `tokens` open with:
+    the head of "local education authority", "north London concert hall"."""
+    noun = ""
+    for token in tokens:
+        if token.pos_ not in {"ADJ", "NOUN", "PROPN", *also} and token.text != "-":
+            break
+        noun = token.lower_ if token.pos_ == "NOUN" else noun
+    return noun
 
 
 def _role(question: str) -> str:
@@ -216,12 +217,7 @@ def _role(question: str) -> str:
     for token in doc:
         opens = token.lower_ == "who" and token.i + 1 < len(doc) and doc[token.i + 1].lemma_ == "be"
         if opens or token.lower_ == "of" and token.head.lower_ in {"name", "names"}:
-            noun = ""
-            for after in doc[token.i + (2 if opens else 1) :]:
-                if after.pos_ in {"DET", "ADJ", "NOUN", "PROPN", "PART"} or after.text == "-":
-                    noun = after.lower_ if after.pos_ == "NOUN" else noun
-                    continue
-                break
+            noun = _last_noun(doc[token.i + (2 if opens else 1) :], frozenset({"DET", "PART"}))
             if noun and (opens or noun in _PERSON_NOUNS):  # "who is the harbour master": whatever the noun
                 return noun
     return ""
