@@ -6,7 +6,11 @@ a quantity; what is the name of -> a proper name; why -> a reason (a cause or
 purpose put as one: "because", "to avoid", "due to", "citing"). A text supplies the type when
 it holds an entity of that type (or a proper noun, for names) that the question
 does not already contain: an answer made of the question's own words ("the
-general") is not a name.
+general") is not a name. A question that asks who holds a role ("who is the
+information commissioner", "the name of the spokeswoman") is not answered by
+a sentence that mentions the role with no name to it and names someone else
+("Mr Beith urged the commissioner to act"); one that asks "on what date" is
+answered exactly by a day, not by a month alone.
 """
 
 from __future__ import annotations
