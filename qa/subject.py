@@ -158,7 +158,7 @@ def named_subjects(question: str) -> list[str]:
     last = sentences[-1] if sentences else []
     return [
         ent.text
-        for ent in [*getattr(last, "ents", []), *_untagged_names(last)]
+        for ent in [*getattr(last, "ents", []), *_mistyped_names(last)]
         if (ent.label_ in {"PERSON", ""} or (ent.label_ == "ORG" and not _incidental_org(ent))) and not _modifies_noun(ent)
     ]
 
@@ -166,12 +166,12 @@ def named_subjects(question: str) -> list[str]:
 _NAME_TYPES = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW"}
 
 
-def _untagged_names(sentence) -> list:
+def _mistyped_names(sentence) -> list:
     """Runs of two or more capitalised proper nouns the tagger read as another kind of entity ("Jon Thoday's"
     read as a date): a full name all the same. Runs it left untyped ("Prime Minister") are titles more often
     than names, and stay out.
 
-    >>> [s.text for s in _untagged_names(next(parse("Where will Jon Thoday's new musical open?").sents))]
+    >>> [s.text for s in _mistyped_names(next(parse("Where will Jon Thoday's new musical open?").sents))]
     ['Jon Thoday']
     """
     runs, start = [], None
