@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.lexical import words
+from qa.lexical import plain, words
 from qa.nlp import parse
 from qa.question import VAGUE_QUANTITIES, answers_question, expected_kind, gives_day, matches_kind
 
@@ -274,13 +274,9 @@ def _names_a_person(question: str) -> bool:
     return False
 
 
-def _plain(word: str) -> str:
-    return word[:-2] if word.endswith(("'s", "’s")) else word
-
-
 def _in_question(text: str, question_words: set[str]) -> bool:
     """True when every word of `text` is in the question (possessives ignored: "Steel's" is "Steel")."""
-    return all(_plain(w) in question_words for w in words(text))
+    return all(plain(w) in question_words for w in words(text))
 
 
 def supplies(asked: Asked | None, text: str, question: str, exact: bool = False, context: str = "") -> bool:
@@ -306,7 +302,7 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
         return False
     if asked.kind == "time" and exact and not gives_day(question, text):
         return False  # "on what date": "in February" is not a date
-    question_words = {_plain(w) for w in words(question)}
+    question_words = {plain(w) for w in words(question)}
     doc = parse(text)
     labels = {
         "agent": AGENT_LABELS,
@@ -338,7 +334,7 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
     # did not call a place or an organisation, nor an acronym: "Moscow" is not the general's name).
     context_names = [t for t in (context_doc or []) if t.text.lower() in in_text]
     if any(
-        t.pos_ == "PROPN" and _plain(t.text.lower()) not in question_words and t.text[:1].isupper()
+        t.pos_ == "PROPN" and plain(t.text.lower()) not in question_words and t.text[:1].isupper()
         and (asked.kind != "person" or t.ent_type_ in {"", "PERSON"} and not t.text.isupper())
         and (asked.kind != "place" or t.ent_type_ not in {"PERSON", "NORP"})  # a person's name is not a place
         and _fits_noun(asked, t.ent_type_, t)

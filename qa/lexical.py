@@ -55,6 +55,11 @@ def words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
+def plain(word: str) -> str:
+    """A word without its possessive ending: "Steel's" is "Steel", "February's" is "February"."""
+    return word[:-2] if word.endswith(("'s", "’s")) else word
+
+
 def stem(word: str) -> str:
     return stemmer().stemWord(word.lower().replace("’", "'"))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from qa.errors import BadQuestion
-from qa.lexical import numbers, words
+from qa.lexical import numbers, plain, words
 
 _MONTHS = set(
     "january february march april may june july august september october november december "
@@ -96,7 +96,7 @@ def gives_day(question: str, text: str) -> bool:
 
 def _month_words(text: str) -> set[str]:
     """The text's words, possessives cut ("February's" is "February")."""
-    return {w[:-2] if w.endswith(("'s", "’s")) else w for w in words(text)}
+    return {plain(w) for w in words(text)}
 
 
 def answers_question(question: str, answer_text: str) -> bool:
