@@ -157,7 +157,7 @@ def asked_type(question: str) -> Asked | None:
     """
     q = " ".join(words(question))
     if _NAME_PATTERNS.search(q):
-        return Asked("person", role=_role(question)) if _names_a_person(question) else Asked("name")
+        return Asked("person", role=role_asked(question)) if _names_a_person(question) else Asked("name")
     if _REASON_QUESTION.search(q):
         return Asked("reason")
     kind = expected_kind(question)
@@ -167,7 +167,7 @@ def asked_type(question: str) -> Asked | None:
         return Asked("time")
     first = q.split(" ", 1)[0] if q else ""
     if first in {"who", "whom", "whose"} or re.search(r"\bwho (?:is|was|were|are|said|says)\b", q):
-        return Asked("agent", role=_role(question))
+        return Asked("agent", role=role_asked(question))
     if first == "where" or re.search(r"\bwhere (?:did|does|do|is|was|were|are|will)\b", q):
         return Asked("place")
     nouns = re.findall(r"\b(which|what) ([a-z'-]+)(?: ([a-z'-]+))?", q)
@@ -211,10 +211,10 @@ def _last_noun(tokens, also: frozenset[str] = frozenset()) -> str:
     return noun
 
 
-def _role(question: str) -> str:
+def role_asked(question: str) -> str:
     """The person's role a question asks to be named: the noun of "who is the ...", "the name of the ...".
 
-    >>> _role("Who is the deputy finance minister who resigned?"), _role("What is the name of the ship's captain?")
+    >>> role_asked("Who is the deputy finance minister who resigned?"), role_asked("What is the name of the ship's captain?")
     ('minister', 'captain')
     """
     doc = parse(question)
@@ -225,6 +225,25 @@ def _role(question: str) -> str:
             if noun and (opens or noun in _PERSON_NOUNS):  # "who is the harbour master": whatever the noun
                 return noun
     return ""
+
+
+def mentions_role(text: str, role: str) -> bool:
+    """True when `text` speaks of the role at all: the noun in any number ("spokesmen", "ministers"), or the verb
+    it is the doer of ("won" for winner, "owns" for owner, "hosted" for host).
+
+    >>> mentions_role("Ann Lee won the award.", "winner"), mentions_role("A spokesman for the firm spoke.", "spokeswoman")
+    (True, False)
+    """
+    for token in parse(text):
+        if token.pos_ not in {"NOUN", "VERB", "PROPN"}:
+            continue
+        lemma = token.lemma_.lower()
+        if role in {token.lower_, lemma}:
+            return True
+        stem = lemma[:-1] if lemma.endswith("e") else lemma  # "write" -> "writ" for writer
+        if token.pos_ == "VERB" and len(stem) >= 3 and role.startswith(stem) and role[len(stem) :] in {"er", "ner", "or"}:
+            return True
+    return False
 
 
 def names_the_role(text: str, role: str) -> bool:

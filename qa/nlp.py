@@ -1,4 +1,4 @@
-"""spaCy's small English pipeline (tagger, parser, named entities), offline and checksum-verified.
+"""spaCy's small English pipeline (tagger, parser, named entities, lemmas), offline and checksum-verified.
 
 The pipeline comes from a pinned PyPI upload of the official en_core_web_sm
 3.8.0; only its data folder is read (found without importing the package),
@@ -48,8 +48,7 @@ def tagger_dir() -> Path:
 def _pipeline():
     import spacy
 
-    # The lemmatizer is not used: words are matched by lower-cased form and stem.
-    return spacy.load(tagger_dir(), exclude=["lemmatizer"])
+    return spacy.load(tagger_dir())
 
 
 @lru_cache(maxsize=512)

@@ -9,6 +9,8 @@ evidence of a mismatch:
 - a qualifier is satisfied when it appears anywhere in the window around the
   citation (the cited sentences, their neighbours, the article's title);
   nationalities match their countries ("French" ~ "France", "Iraqi" ~ "Iraq");
+- a question that asks who holds a role ("who is the harbour master ...?",
+  "the name of the spokeswoman") needs the role spoken of in that window;
 - otherwise, the citation is off-subject when a *cited sentence* qualifies the
   same head noun with a different entity of the same kind ("German minister"
   for "French minister"), or states a year when the question asks about
@@ -24,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qa.asked import mentions_role, role_asked
 from qa.nlp import parse
 
 QUALIFIER_LABELS = frozenset({"NORP", "GPE", "ORG", "PERSON", "LOC", "FAC"})
@@ -240,6 +243,10 @@ def off_subject(question: str, cited: str, window: str) -> str | None:
     for name in named_subjects(question):
         if not _name_in(name, window or cited):
             return f"The cited sentences and those around them do not mention {name}, whom the question is about."
+    if (role := role_asked(question)) and not mentions_role(window or cited, role):
+        # "Who is the spokeswoman who ...?": a name from sentences that never speak of a spokeswoman is someone
+        # else's, however well it is quoted.
+        return f"The cited sentences and those around them do not mention the {role} the question asks to be named."
     for qualifier in qualifiers(question):
         if _mentions(window or cited, qualifier) or _mentions(cited, qualifier):
             continue

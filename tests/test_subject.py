@@ -87,3 +87,35 @@ def test_off_subject(question, cited, window, off):
 )
 def test_named_subject_must_be_near_the_citation(question, cited, window, off):
     assert (off_subject(question, cited, window or cited) is not None) is off
+
+
+@pytest.mark.parametrize(
+    ("question", "cited", "window", "off"),
+    [
+        # A name from sentences that never speak of a spokeswoman is someone else's.
+        (
+            "What is the name of the port's spokeswoman who announced the closure?",
+            "Tom Reed said the port would reopen on Monday.",
+            "Gales closed the port. Tom Reed said the port would reopen on Monday. Ferries were cancelled.",
+            True,
+        ),
+        # The role in the sentence before the one with the name: on subject.
+        (
+            "Who is the harbour master who closed the port?",
+            "Ann Dale shut the port at noon.",
+            "The harbour master acted after the gales. Ann Dale shut the port at noon.",
+            False,
+        ),
+        # The role in another number ("spokesmen" for spokesman).
+        ("Who is the spokesman who denied the report?", "Ann Dale denied it.", "Two spokesmen spoke. Ann Dale denied it.", False),
+        # A role its holder is named for by the verb: "won" for winner, "wrote" for writer.
+        ("Who was the winner of the 2003 poetry prize?", "Ann Dale won the 2003 poetry prize.", "", False),
+        ("Who is the writer of the play about the miners?", "Tom Reed wrote the play about the miners.", "", False),
+        # Another role is not the one asked about.
+        ("Who is the spokeswoman who denied the report?", "Tom Reed, the chairman, denied it.", "", True),
+        # Questions that name no role are not held to one.
+        ("Who denied the report?", "Tom Reed denied it.", "", False),
+    ],
+)
+def test_role_asked_for_must_be_near_the_citation(question, cited, window, off):
+    assert (off_subject(question, cited, window or cited) is not None) is off
