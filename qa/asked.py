@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qa.entities import same_entity
 from qa.lexical import plain, words
 from qa.nlp import parse
 from qa.question import VAGUE_QUANTITIES, answers_question, expected_kind, gives_day, matches_kind
@@ -293,9 +294,14 @@ def _names_a_person(question: str) -> bool:
     return False
 
 
-def _in_question(text: str, question_words: set[str]) -> bool:
-    """True when every word of `text` is in the question (possessives ignored: "Steel's" is "Steel")."""
-    return all(plain(w) in question_words for w in words(text))
+def _in_question(text: str, question_words: set[str], question_names: list[str] = ()) -> bool:
+    """True when every word of `text` is in the question (possessives ignored: "Steel's" is "Steel"), or it is
+    the country of a nationality the question names ("Syria" for "the Syrian leader"): it tells nothing new.
+
+    >>> _in_question("Syria", {"the", "syrian", "leader"}, ["Syrian"]), _in_question("Turkey", {"syrian"}, ["Syrian"])
+    (True, False)
+    """
+    return all(plain(w) in question_words for w in words(text)) or any(same_entity(text, n) for n in question_names)
 
 
 def supplies(asked: Asked | None, text: str, question: str, exact: bool = False, context: str = "") -> bool:
@@ -322,6 +328,7 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
     if asked.kind == "time" and exact and not gives_day(question, text):
         return False  # "on what date": "in February" is not a date
     question_words = {plain(w) for w in words(question)}
+    nationalities = [e.text for e in parse(question).ents if e.label_ == "NORP"]
     doc = parse(text)
     labels = {
         "agent": AGENT_LABELS,
@@ -336,7 +343,8 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
     context_doc = parse(context) if context.strip() else None
     entities = list(doc.ents) + [e for e in (context_doc.ents if context_doc else []) if set(words(e.text)) <= in_text]
     for ent in entities:
-        if ent.label_ in labels and not _in_question(ent.text, question_words) and _fits_noun(asked, ent.label_, ent.root):
+        restated = _in_question(ent.text, question_words, nationalities if ent.label_ in PLACE_LABELS else ())
+        if ent.label_ in labels and not restated and _fits_noun(asked, ent.label_, ent.root):
             if not (exact and _VAGUE & set(words(ent.text))):
                 return True
     if asked.kind == "money":
@@ -353,7 +361,8 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
     # did not call a place or an organisation, nor an acronym: "Moscow" is not the general's name).
     context_names = [t for t in (context_doc or []) if t.text.lower() in in_text]
     if any(
-        t.pos_ == "PROPN" and plain(t.text.lower()) not in question_words and t.text[:1].isupper()
+        t.pos_ == "PROPN" and t.text[:1].isupper()
+        and not _in_question(t.text, question_words, nationalities if t.ent_type_ in PLACE_LABELS else ())
         and (asked.kind != "person" or t.ent_type_ in {"", "PERSON"} and not t.text.isupper())
         and (asked.kind != "place" or t.ent_type_ not in {"PERSON", "NORP"})  # a person's name is not a place
         and _fits_noun(asked, t.ent_type_, t)

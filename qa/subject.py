@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 
 from qa.asked import mentions_role, role_asked
+from qa.entities import normal_name, same_entity
 from qa.nlp import parse
 
 QUALIFIER_LABELS = frozenset({"NORP", "GPE", "ORG", "PERSON", "LOC", "FAC"})
@@ -34,22 +35,11 @@ QUALIFIER_LABELS = frozenset({"NORP", "GPE", "ORG", "PERSON", "LOC", "FAC"})
 _GROUP = {"NORP": "place", "GPE": "place", "LOC": "place", "FAC": "place", "ORG": "org", "PERSON": "person"}
 _MODIFIER_DEPS = {"amod", "compound", "poss", "nmod", "npadvmod", "appos"}
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-# Nationality words whose country does not share their stem.
-_IRREGULAR = {
-    "french": "france", "dutch": "netherlands", "swiss": "switzerland", "welsh": "wales", "british": "britain",
-    "briton": "britain", "english": "england", "irish": "ireland", "spanish": "spain", "danish": "denmark",
-    "swedish": "sweden", "finnish": "finland", "polish": "poland", "norwegian": "norway", "greek": "greece",
-    "turkish": "turkey", "filipino": "philippines", "thai": "thailand", "scottish": "scotland", "scots": "scotland",
-    "uk": "britain", "us": "america", "u.s.": "america", "usa": "america", "american": "america",
-    "united states": "america", "united kingdom": "britain", "peruvian": "peru", "portuguese": "portugal",
-}
 # One-word institutions every country has; news names them loosely ("MPs", "ministers", "officers").
 _INSTITUTIONS = set(
     "parliament congress senate commons lords government cabinet treasury army navy police council court "
     "assembly ministry opposition".split()
 )
-_DEMONYM_SUFFIXES = ("ians", "ian", "ese", "ish", "ans", "an", "is", "i", "n", "s", "")
-_COUNTRY_ENDINGS = ("", "a", "ia", "y", "e", "o", "on", "istan", "stan")
 
 
 @dataclass(frozen=True)
@@ -59,41 +49,6 @@ class Qualifier:
     text: str
     group: str  # 'place', 'org', 'person' or 'year'
     head: str | None
-
-
-def _normal(text: str) -> str:
-    text = text.lower().replace("’", "'")
-    text = re.sub(r"'s\b|^the\s+", "", text)
-    return re.sub(r"[^\w\s.]", " ", text).strip()
-
-
-def _forms(name: str) -> set[str]:
-    """A name and the country names it could be the nationality of ("syrian" -> "syria", "iraqi" -> "iraq")."""
-    name = _IRREGULAR.get(name, name)
-    forms = {name}
-    for suffix in _DEMONYM_SUFFIXES:
-        base = name[: len(name) - len(suffix)]
-        if name.endswith(suffix) and len(base) >= 3:
-            # A bare name only grows "-y"/"-stan" (German -> Germany); "Niger" is not "Nigeria".
-            endings = _COUNTRY_ENDINGS if suffix else ("y", "istan", "stan")
-            forms.update(base + ending for ending in endings)
-    return forms
-
-
-def same_entity(a: str, b: str) -> bool:
-    """True when two entity mentions name the same thing, allowing for nationality vs. country.
-
-    >>> same_entity("French", "France"), same_entity("Iraqi", "Iraq"), same_entity("Austrian", "Australia")
-    (True, True, False)
-    >>> same_entity("Brazil's", "Brazilian"), same_entity("the Labour party", "Labour")
-    (True, True)
-    """
-    x, y = _normal(a), _normal(b)
-    if not x or not y:
-        return False
-    if re.search(rf"\b{re.escape(x)}\b", y) or re.search(rf"\b{re.escape(y)}\b", x):
-        return True
-    return bool(_forms(x) & _forms(y))
 
 
 def _noun_key(token) -> str:
@@ -194,7 +149,7 @@ def _mistyped_names(sentence) -> list:
 
 
 def _incidental_org(ent) -> bool:
-    if _normal(ent.text) in _INSTITUTIONS:
+    if normal_name(ent.text) in _INSTITUTIONS:
         return True
     doc = ent.doc
     before = doc[ent.start - 1] if ent.start > 0 else None
@@ -225,8 +180,8 @@ def _name_in(name: str, text: str) -> bool:
     from qa.verify import acronyms
 
     parts = [w for w in re.findall(r"[\w'’-]+", name) if len(w) >= 2 and w[0].isupper()]
-    lowered = _normal(text)
-    if any(re.search(rf"\b{re.escape(_normal(p))}\b", lowered) for p in parts):
+    lowered = normal_name(text)
+    if any(re.search(rf"\b{re.escape(normal_name(p))}\b", lowered) for p in parts):
         return True
     return any(p.isupper() and p in acronyms(text) for p in parts) or not parts
 
@@ -259,7 +214,7 @@ def off_subject(question: str, cited: str, window: str) -> str | None:
 def _mentions(text: str, qualifier: Qualifier) -> bool:
     if qualifier.group == "year":
         return qualifier.text in _YEAR.findall(text)
-    if same_entity(qualifier.text, text) and re.search(rf"\b{re.escape(_normal(qualifier.text))}\b", _normal(text)):
+    if same_entity(qualifier.text, text) and re.search(rf"\b{re.escape(normal_name(qualifier.text))}\b", normal_name(text)):
         return True
     return any(same_entity(ent.text, qualifier.text) for ent in parse(text).ents) or any(
         same_entity(token.text, qualifier.text) for token in parse(text) if token.pos_ in {"PROPN", "ADJ"}

@@ -168,3 +168,18 @@ def test_a_reason_is_a_cause_or_purpose_put_into_words(answer, ok):
 def test_a_question_for_a_date_wants_a_day_not_only_a_month(question, answer, exact):
     assert supplies(asked_type(question), answer, question, exact=True) is exact
     assert supplies(asked_type(question), answer, question)  # a month is still a time, short of exact
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "gives"),
+    [
+        # The country of a nationality the question names tells nothing new.
+        ("In which country was the Kenyan runner when he fell ill?", "Kenya", False),
+        ("In which country was the Kenyan runner when he fell ill?", "He was in Kenya.", False),
+        ("In which country was the Kenyan runner when he fell ill?", "He was in Portugal.", True),
+        # A place that is not the nationality's country is an answer.
+        ("Where did the Kenyan runner train?", "He trained in Iten, Kenya.", True),
+    ],
+)
+def test_a_place_the_question_names_by_nationality_is_no_answer(question, text, gives):
+    assert supplies(asked_type(question), text, question) is gives
