@@ -208,6 +208,8 @@ def _last_noun(tokens, also: frozenset[str] = frozenset()) -> str:
     for token in tokens:
         if token.pos_ not in {"ADJ", "NOUN", "PROPN", *also} and token.text != "-":
             break
+        if noun and token.lower_.endswith("ing"):
+            break  # "the chief objecting to ...": a participle after the noun, which the tagger can read as one
         noun = token.lower_ if token.pos_ == "NOUN" else noun
     return noun
 

@@ -183,3 +183,17 @@ def test_a_question_for_a_date_wants_a_day_not_only_a_month(question, answer, ex
 )
 def test_a_place_the_question_names_by_nationality_is_no_answer(question, text, gives):
     assert supplies(asked_type(question), text, question) is gives
+
+
+def test_a_participle_after_the_noun_ends_the_noun_phrase():
+    # The small tagger sometimes reads "objecting" in "the union chief objecting to ..." as a noun.
+    from spacy.tokens import Doc
+
+    from qa.asked import _last_noun
+    from qa.nlp import parse
+
+    words = ["union", "chief", "objecting", "to", "it"]
+    doc = Doc(parse("x").vocab, words=words, pos=["NOUN", "NOUN", "NOUN", "ADP", "PRON"])
+    assert _last_noun(doc) == "chief"
+    doc = Doc(parse("x").vocab, words=["the", "boxing", "coach"], pos=["DET", "NOUN", "NOUN"])
+    assert _last_noun(doc[1:]) == "coach"
