@@ -34,7 +34,6 @@ from qa.quotes import asks_about_speech, attribution_for
 from qa.scope import Scope
 from qa.settings import Settings
 from qa.store import Store
-from qa.subject import mentions_all, named_subjects
 
 log = logging.getLogger(__name__)
 
@@ -316,8 +315,6 @@ class Retriever:
         planted = {i for i, t in enumerate(texts) if flagged(t)}
         order = [i for i in np.argsort(-score).tolist() if i not in planted]
         ranked = distinct_texts(order, texts)
-        about = near_subjects(question, candidates)
-        ranked = [i for i in ranked if i in about] if about else ranked
         kept = (i for i in ranked if keep is None or keep(texts[i]))  # asked only until enough are kept
         ranked = list(itertools.islice(kept, self.settings.evidence_sentences))
         chosen = within_budget(ranked, texts, self.settings.evidence_tokens)
@@ -353,27 +350,6 @@ class Retriever:
             alone.append(rows)
             context.append(summed / np.maximum(np.linalg.norm(summed, axis=1, keepdims=True), 1e-12))
         return np.vstack(alone), np.vstack(context)
-
-
-def near_subjects(question: str, candidates: list[tuple[Passage, int, int, str]]) -> set[int]:
-    """The candidate sentences (passage, start, end, text; in passage order) that the people and organisations
-    the question is about are named in or next to: the sentence, the one either side of it in its passage,
-    or the title. Empty when the question names none.
-
-    The answer's subject check reads the same window around what it cites, so a sentence about someone
-    else (the winner of another race, for a question about a named runner) could only be cited into a
-    refusal; a small model shown it cites it often enough to lose the sentence that answers.
-    """
-    names = named_subjects(question)
-    if not names:
-        return set()
-    near = set()
-    for i, (passage, _, _, text) in enumerate(candidates):
-        window = [passage.title, text]
-        window += [candidates[j][3] for j in (i - 1, i + 1) if 0 <= j < len(candidates) and candidates[j][0] is passage]
-        if mentions_all(names, " ".join(window)):
-            near.add(i)
-    return near
 
 
 def without_spans(evidence: list[Evidence], spans: Iterable[tuple[str, int, int]]) -> list[Evidence]:

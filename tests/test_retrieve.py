@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import zlib
 
 import numpy as np
@@ -164,17 +163,3 @@ def test_the_llama_index_retriever_hands_over_passages_without_their_orders_to_a
     content = node.node.get_content()
     assert "9,999" not in content and "AI assistants" not in content and len(content) == len(text)
     assert content.startswith("Iraq sent 300 fighters to Syria.") and content.endswith("They crossed on Sunday.")
-
-
-def test_evidence_is_kept_near_the_people_the_question_names():
-    from qa.retrieve import near_subjects
-
-    passage = _passage(1, "Ann Kerr won the 800m in 2:01. She led from the bell. Tom Reed won the mile. The crowd was 4,000.")
-    candidates = [(passage, s, e, t) for s, e, t in passage.sentence_texts()]
-    # Her own sentence and the one after it; not the mile, two sentences away, nor the crowd.
-    assert near_subjects("How fast did Ann Kerr run the 800m?", candidates) == {0, 1}
-    # A question that names nobody keeps every sentence.
-    assert near_subjects("How big was the crowd?", candidates) == set()
-    # In the title: every sentence of the passage is near it.
-    titled = dataclasses.replace(passage, title="Kerr wins in Boston")
-    assert near_subjects("How fast did Ann Kerr run?", [(titled, s, e, t) for _, s, e, t in candidates]) == {0, 1, 2, 3}

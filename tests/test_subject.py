@@ -83,10 +83,6 @@ def test_off_subject(question, cited, window, off):
         ("When did Parliament pass the water bill?", "MPs passed the water bill in June.", "", False),
         # A person named only in a scene-setting sentence before the question is not required.
         ("Ann Kerr won in 2001. Which party came second?", "The Greens came second.", "", False),
-        # A name that only says which report to read ("according to the report on ...") is not the subject;
-        # the one whose word is asked for ("according to Ann Kerr") is.
-        ("How many pupils did sweeps catch, according to the report on Ann Kerr's plan?", "Sweeps caught 900 pupils.", "", False),
-        ("How many pupils did sweeps catch, according to Ann Kerr?", "Sweeps caught 900 pupils, police said.", "", True),
     ],
 )
 def test_named_subject_must_be_near_the_citation(question, cited, window, off):
