@@ -205,11 +205,15 @@ def _last_noun(tokens, also: frozenset[str] = frozenset()) -> str:
     """The last common noun of the run of adjectives and nouns (and `also`'s parts of speech) `tokens` open with:
     the head of "local education authority", "north London concert hall"."""
     noun = ""
-    for token in tokens:
+    tokens = list(tokens)
+    for i, token in enumerate(tokens):
         if token.pos_ not in {"ADJ", "NOUN", "PROPN", *also} and token.text != "-":
             break
-        if noun and token.lower_.endswith("ing"):
-            break  # "the chief objecting to ...": a participle after the noun, which the tagger can read as one
+        after = tokens[i + 1] if i + 1 < len(tokens) else None
+        if noun and token.lower_.endswith("ing") and (after is None or after.pos_ not in {"NOUN", "PROPN"}):
+            # "the chief objecting to ...": a participle after the noun, which the tagger can read as one; an
+            # "-ing" word before another noun is part of the name ("deputy planning director").
+            break
         noun = token.lower_ if token.pos_ == "NOUN" else noun
     return noun
 

@@ -34,7 +34,8 @@ QUALIFIER_LABELS = frozenset({"NORP", "GPE", "ORG", "PERSON", "LOC", "FAC"})
 # Kinds of qualifier that can stand in for each other: a nationality qualifies like its country.
 _GROUP = {"NORP": "place", "GPE": "place", "LOC": "place", "FAC": "place", "ORG": "org", "PERSON": "person"}
 _MODIFIER_DEPS = {"amod", "compound", "poss", "nmod", "npadvmod", "appos"}
-_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+# A year, not a clock time in news style ("at 2010 GMT").
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b(?!\s*(?:GMT|BST|UTC|CET|EST|EDT|PST|hrs|hours|local time)\b)")
 # One-word institutions every country has; news names them loosely ("MPs", "ministers", "officers").
 _INSTITUTIONS = set(
     "parliament congress senate commons lords government cabinet treasury army navy police council court "

@@ -197,3 +197,5 @@ def test_a_participle_after_the_noun_ends_the_noun_phrase():
     assert _last_noun(doc) == "chief"
     doc = Doc(parse("x").vocab, words=["the", "boxing", "coach"], pos=["DET", "NOUN", "NOUN"])
     assert _last_noun(doc[1:]) == "coach"
+    doc = Doc(parse("x").vocab, words=["deputy", "planning", "director", "who"], pos=["NOUN", "NOUN", "NOUN", "PRON"])
+    assert _last_noun(doc) == "director"

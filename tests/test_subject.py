@@ -61,6 +61,8 @@ def test_qualifiers(question, expected):
         ("How many stores did the firm close in 2011?", "The firm closed 40 stores in 2012.", "", True),
         ("How many stores did the firm close in 2011?", "In 2011 the firm closed 40 stores.", "", False),
         ("How many stores did the firm close in 2011?", "The firm closed 40 stores.", "", False),
+        # A clock time in news style is not a year.
+        ("Who hosted the 2011 awards?", "Ann Dale hosted the show, shown at 2010 GMT.", "", False),
     ],
 )
 def test_off_subject(question, cited, window, off):
