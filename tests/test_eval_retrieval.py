@@ -1,9 +1,12 @@
 """Retrieval recall among distractors: the BBC questions over the 200 vendored BBC articles.
 
-Measured (2026-12-06): over these 200 articles, the gold evidence of all 48
-answerable questions is in the top 6 passages (recall 1.000, MRR 0.923); 0.902 of
+Measured (2026-12-07): over these 200 articles, the gold evidence of 59 of the 60
+answerable questions is in the top 6 passages (recall 0.984, MRR 0.877); 0.905 of
 the gold quotes are among the evidence sentences shown to the model. Retrieval is
-deterministic (no LLM), so the floors are the measured values.
+deterministic (no LLM), so the floors are the measured values. (On the 48 questions
+before the `bbq-*` ones: recall 1.000, MRR 0.923, shown 0.902; the new questions,
+written without looking at retrieval, rank lower, and one, about a column that
+names the race only in passing, is not found.)
 """
 
 from __future__ import annotations
@@ -35,15 +38,15 @@ def test_retrieval_finds_gold_evidence_among_distractors(bbc_assistant, bbc_libr
     k = bbc_assistant.settings.top_k
     scores, m = evaluate_retrieval(bbc_assistant.retriever.retrieve, questions, run.stored_texts(bbc_library), k)
     missed = "\n".join(f"{s.id}: ranks {s.ranks}, shown {s.shown}" for s in scores if not all(s.shown))
-    assert m["questions"] == 48
-    assert m["retrieval_recall_at_k"] == 1.0, missed
-    assert m["retrieval_mrr"] >= 0.92, missed
-    assert m["evidence_shown_recall"] >= 0.90, missed  # measured on the 48 answerable questions, 2026-12-06
+    assert m["questions"] == 60
+    assert m["retrieval_recall_at_k"] >= 0.98, missed
+    assert m["retrieval_mrr"] >= 0.87, missed
+    assert m["evidence_shown_recall"] >= 0.90, missed  # measured on the 60 answerable questions, 2026-12-07
 
 
 def test_retrieval_only_command_reports_and_enforces_floors(bbc_assistant, bbc_library, tmp_path, capsys):
     code = run.main(bbc_library.settings, questions=DATA / "bbc_questions.jsonl", retrieval_only=True, json_out=True,
-                    report_dir=tmp_path, fail_under=["retrieval_recall_at_k=1.0", "evidence_shown_recall=0.99"],
+                    report_dir=tmp_path, fail_under=["retrieval_recall_at_k=0.98", "evidence_shown_recall=0.99"],
                     assistant=bbc_assistant, library=bbc_library)  # fmt: skip
     out = capsys.readouterr()
     result = json.loads(out.out)
