@@ -1,5 +1,7 @@
-"""When two mentions name the same thing: "French" and "France", "Brazil's" and "Brazilian", "the Labour party"
-and "Labour"."""
+"""Whether two mentions name the same thing, allowing for a nationality and its country.
+
+"French" and "France", "Brazil's" and "Brazilian", "the Labour party" and "Labour".
+"""
 
 from __future__ import annotations
 
