@@ -300,14 +300,17 @@ def _names_a_person(question: str) -> bool:
     return False
 
 
-def _in_question(text: str, question_words: set[str], question_names: list[str] = ()) -> bool:
-    """True when every word of `text` is in the question (possessives ignored: "Steel's" is "Steel"), or it is
-    the country of a nationality the question names ("Syria" for "the Syrian leader"): it tells nothing new.
+def _in_question(text: str, label: str, question_words: set[str], nationalities: list[str]) -> bool:
+    """True when every word of `text` is in the question (possessives ignored: "Steel's" is "Steel"), or it is a
+    place (entity `label`) that is the country of a nationality the question names ("Syria" for "the Syrian
+    leader"): it tells nothing new.
 
-    >>> _in_question("Syria", {"the", "syrian", "leader"}, ["Syrian"]), _in_question("Turkey", {"syrian"}, ["Syrian"])
+    >>> _in_question("Syria", "GPE", {"the", "syrian", "leader"}, ["Syrian"]), _in_question("Turkey", "GPE", {"syrian"}, ["Syrian"])
     (True, False)
     """
-    return all(plain(w) in question_words for w in words(text)) or any(same_entity(text, n) for n in question_names)
+    if all(plain(w) in question_words for w in words(text)):
+        return True
+    return label in PLACE_LABELS and any(same_entity(text, n) for n in nationalities)
 
 
 def supplies(asked: Asked | None, text: str, question: str, exact: bool = False, context: str = "") -> bool:
@@ -349,7 +352,7 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
     context_doc = parse(context) if context.strip() else None
     entities = list(doc.ents) + [e for e in (context_doc.ents if context_doc else []) if set(words(e.text)) <= in_text]
     for ent in entities:
-        restated = _in_question(ent.text, question_words, nationalities if ent.label_ in PLACE_LABELS else ())
+        restated = _in_question(ent.text, ent.label_, question_words, nationalities)
         if ent.label_ in labels and not restated and _fits_noun(asked, ent.label_, ent.root):
             if not (exact and _VAGUE & set(words(ent.text))):
                 return True
@@ -368,7 +371,7 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
     context_names = [t for t in (context_doc or []) if t.text.lower() in in_text]
     if any(
         t.pos_ == "PROPN" and t.text[:1].isupper()
-        and not _in_question(t.text, question_words, nationalities if t.ent_type_ in PLACE_LABELS else ())
+        and not _in_question(t.text, t.ent_type_, question_words, nationalities)
         and (asked.kind != "person" or t.ent_type_ in {"", "PERSON"} and not t.text.isupper())
         and (asked.kind != "place" or t.ent_type_ not in {"PERSON", "NORP"})  # a person's name is not a place
         and _fits_noun(asked, t.ent_type_, t)
