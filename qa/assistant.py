@@ -5,7 +5,7 @@ verify -> assemble -> (one retry when the answer lacks the asked-for type) -> (a
 of a two-part question the answer left out, and for the other articles of a question about what several
 say) -> gates after
 generation -> (one more draft, without the sentences the first one used, when the yes/no check
-turns the answer down). It keeps the embedding model, the store, the lexical index and the
+or the subject check turns the answer down). It keeps the embedding model, the store, the lexical index and the
 LLM loaded across calls; it never builds or changes the index (that is
 `qa.library.Library`'s job). CLI, UI, conversations, the harness and
 `qa.ask()` are thin adapters over it.
@@ -176,8 +176,8 @@ class Assistant:
         case.answer = self._complete_articles(case, on_text, clock, fields)
         with clock.stage("verify"):
             refusal = first_refusal(AFTER_GENERATION, case)
-        if refusal and refusal[0] == "judge":
-            case, refusal = self._redraft_judged(case, refusal, on_text, clock, fields)
+        if refusal and refusal[0] in {"judge", "subject"}:
+            case, refusal = self._redraft(case, refusal, on_text, clock, fields)
         return self._finish(case.answer.refused(*refusal) if refusal else case.answer, clock, usage_before)
 
     def stream(self, question: str, **kwargs) -> Iterator[Looking | str | Answer]:
@@ -291,18 +291,25 @@ class Assistant:
         keep = [s for s in second.sentences if s.supported and adds(s.text)]
         return combine(answer, second, keep) if keep else answer
 
-    def _redraft_judged(
+    def _redraft(
         self, case: Case, refusal: tuple[str, str], on_text: OnText, clock: Stopwatch, fields: dict
     ) -> tuple[Case, tuple[str, str] | None]:
-        """A draft the yes/no check turned down gets one more draft on the evidence without the sentences it
-        cited: a small model often copies a related sentence that shares the question's words and passes
-        over the one that answers. The second draft faces every gate again, the yes/no check included; if any
-        refuses, the first refusal stands."""
+        """A draft the yes/no check or the subject check turned down gets one more draft on the evidence without
+        the sentences it cited: a small model often copies a related sentence that shares the question's words
+        and passes over the one that answers. After the subject check, that evidence is only the sentences
+        about the question's subject (`qa.subject.on_subject`): the draft cited someone else's. The second
+        draft faces every gate again; if any refuses, the first refusal stands."""
         from qa.retrieve import without_spans
+        from qa.subject import on_subject
 
         used = case.answer.citations
+        about = on_subject(case.question, [p for p, _ in case.retrieval.passages]) if refusal[0] == "subject" else None
+
+        def keep(text: str) -> bool:
+            return not any(text in c.quote for c in used) and (about is None or text in about)
+
         with clock.stage("retrieve"):
-            rest = self.retriever.focus(fields["search_question"], case.retrieval, lambda t: not any(t in c.quote for c in used))
+            rest = self.retriever.focus(fields["search_question"], case.retrieval, keep)
             rest = without_spans(rest, ((c.doc_id, c.start, c.end) for c in used))
         if not rest:
             return case, refusal

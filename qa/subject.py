@@ -212,6 +212,27 @@ def off_subject(question: str, cited: str, window: str) -> str | None:
     return None
 
 
+def on_subject(question: str, passages) -> set[str]:
+    """The sentences of `passages` that are about the question's subject: those whose window (the sentence,
+    the sentences either side of it in its passage, the title) `off_subject` finds nothing against, judged
+    as a citation of that sentence alone would be.
+
+    >>> from qa.documents import Passage
+    >>> text = "Ann Lee spoke. She won in 2001. Tom Reed lost."
+    >>> p = Passage("d:0:x", "d", "a.txt", "Results", 0, len(text), text, ((0, 14), (15, 31), (32, 46)))
+    >>> sorted(on_subject("When did Ann Lee win?", [p]))
+    ['Ann Lee spoke.', 'She won in 2001.']
+    """
+    kept = set()
+    for passage in passages:
+        spans = passage.sentence_texts()
+        for i, (_, _, text) in enumerate(spans):
+            window = " ".join([passage.title, *(t for _, _, t in spans[max(0, i - 1) : i + 2])])
+            if off_subject(question, text, window) is None:
+                kept.add(text)
+    return kept
+
+
 def _mentions(text: str, qualifier: Qualifier) -> bool:
     if qualifier.group == "year":
         return qualifier.text in _YEAR.findall(text)

@@ -488,3 +488,38 @@ def test_a_question_about_one_report_is_not_drafted_again(reports_index, embedde
     first = evidence_number(_on(reports_index, embedder), question, "12,000")
     a = _on(reports_index, embedder, reply(([first], "The ferry carried 12,000 passengers in its first month.")))
     assert a.ask(question).text == "The ferry carried 12,000 passengers in its first month.[1]" and len(a.llm.calls) == 1
+
+
+SCULLS = {
+    "lee.md": "# Lee takes the single sculls\n\nAnn Lee won the single sculls at the spring regatta in 7 minutes 40 seconds. "
+    "She had trained on the river for a year.",
+    "reed.md": "# Reed crew fastest\n\nTom Reed won the double sculls at the spring regatta in 6 minutes 55 seconds. "
+    "His crew had never raced together before.",
+}
+Q_LEE = "How long did Ann Lee take to win the single sculls at the spring regatta?"
+
+
+@pytest.fixture(scope="module")
+def sculls_index(tmp_path_factory, embedder):
+    return _index_of(tmp_path_factory, embedder, SCULLS)
+
+
+def test_an_answer_about_someone_else_gets_a_second_draft_on_the_sentences_about_the_subject(sculls_index, embedder):
+    reed = evidence_number(_on(sculls_index, embedder), Q_LEE, "Tom Reed")
+    a = _on(sculls_index, embedder, reply(([reed], "The single sculls was won in 6 minutes 55 seconds.")),
+               reply(([1], "Ann Lee won the single sculls in 7 minutes 40 seconds.")))  # fmt: skip
+    answer = a.ask(Q_LEE)
+    assert len(a.llm.calls) == 2
+    second_prompt = a.llm.calls[1][1]["content"]
+    assert "Ann Lee won" in second_prompt and "Tom Reed" not in second_prompt and "His crew" not in second_prompt
+    assert not answer.abstained and answer.citations[0].quote.startswith("Ann Lee won the single sculls")
+
+
+def test_when_the_second_draft_fails_a_gate_too_the_subject_refusal_stands(sculls_index, embedder):
+    reed = evidence_number(_on(sculls_index, embedder), Q_LEE, "Tom Reed")
+    a = _on(sculls_index, embedder, reply(([reed], "The single sculls was won in 6 minutes 55 seconds.")),
+               reply(([1], "Tom Reed's crew had never raced before.")))  # fmt: skip  (its evidence does not say so)
+    answer = a.ask(Q_LEE)
+    assert len(a.llm.calls) == 2
+    assert answer.abstained and answer.abstain_gate == "subject" and "Ann Lee" in answer.abstain_reason
+    assert answer.sentences[0].text.startswith("The single sculls was won in 6 minutes 55")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.subject import off_subject, qualifiers, same_entity
+from qa.documents import Passage
+from qa.subject import off_subject, on_subject, qualifiers, same_entity
 
 
 @pytest.mark.parametrize(
@@ -121,3 +122,28 @@ def test_named_subject_must_be_near_the_citation(question, cited, window, off):
 )
 def test_role_asked_for_must_be_near_the_citation(question, cited, window, off):
     assert (off_subject(question, cited, window or cited) is not None) is off
+
+
+def _passage(title: str, *sentences: str) -> Passage:
+    text, spans = "", []
+    for sentence in sentences:
+        start = len(text) + (1 if text else 0)
+        text = f"{text} {sentence}" if text else sentence
+        spans.append((start, start + len(sentence)))
+    return Passage(f"{title}:0:x", title, f"{title}.txt", title, 0, len(text), text, tuple(spans))
+
+
+def test_the_sentences_about_the_subject_are_those_near_its_name_role_or_title():
+    lee = _passage("Regatta", "Ann Lee won the single sculls.", "She had trained for a year.", "Rain fell all day.", "Tom Reed won the pairs.")
+    ministers = [_passage("Talks", "The German finance minister said no."), _passage("Deal", "The French finance minister agreed.")]
+    assert on_subject("How long did Ann Lee train?", [lee]) == {"Ann Lee won the single sculls.", "She had trained for a year."}
+    # A sentence qualified by a rival ("German" for "French") is off subject; one the window says nothing against is on.
+    assert on_subject("What did the French finance minister say?", ministers) == {"The French finance minister agreed."}
+    # The title counts as near every sentence of its article.
+    titled = _passage("Ann Lee's year", "Rain fell all day.", "The club had a new boat.")
+    assert on_subject("How long did Ann Lee train?", [titled]) == {"Rain fell all day.", "The club had a new boat."}
+    # The role asked to be named must be spoken of near the sentence.
+    port = _passage("Port", "The harbour master acted early.", "Ann Dale shut the port.", "Ferries sailed again.", "Tom Reed praised the crews.")
+    assert on_subject("Who is the harbour master who shut the port?", [port]) == {
+        "The harbour master acted early.", "Ann Dale shut the port.",
+    }
