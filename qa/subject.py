@@ -175,14 +175,28 @@ def _modifies_noun(ent) -> bool:
     return False
 
 
+# Titles before a name: every window with a "Mr" in it would otherwise name "Mr Leibovich".
+_HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "prof", "professor", "rev", "st"}
+
+
 def _name_in(name: str, text: str) -> bool:
-    """Any distinctive word of a name in the text (people are named again by surname, firms by one word),
-    or an acronym the text spells out ("SEC": "Securities and Exchange Commission")."""
+    """Any distinctive word of a name in the text, written as a name (people are named again by surname,
+    firms by one word): capitalised as in the name, so "prize purse" does not name the Booker Prize, and
+    never a title alone ("Mr"); or an acronym the text spells out ("SEC": "Securities and Exchange Commission").
+
+    >>> _name_in("the Booker Prize", "The prize purse is $150,000."), _name_in("Booker Prize", "The Booker was won by ...")
+    (False, True)
+    >>> _name_in("Mr Leibovich", "Mr Uribe spoke."), _name_in("Ruth Kelly's", "Ms Kelly said no.")
+    (False, True)
+    """
     from qa.verify import acronyms
 
-    parts = [w for w in re.findall(r"[\w'’-]+", name) if len(w) >= 2 and w[0].isupper()]
-    lowered = normal_name(text)
-    if any(re.search(rf"\b{re.escape(normal_name(p))}\b", lowered) for p in parts):
+    name, text = name.replace("’", "'"), text.replace("’", "'")
+    parts = [
+        w for w in (w.strip("'") for w in re.findall(r"[\w'-]+", re.sub(r"'s\b", "", name)))
+        if len(w) >= 2 and w[0].isupper() and w.lower() not in _HONORIFICS
+    ]
+    if any(re.search(rf"(?<![\w-]){re.escape(p)}(?![\w-])", text) for p in parts):
         return True
     return any(p.isupper() and p in acronyms(text) for p in parts) or not parts
 

@@ -86,6 +86,14 @@ def test_off_subject(question, cited, window, off):
         ("When did Parliament pass the water bill?", "MPs passed the water bill in June.", "", False),
         # A person named only in a scene-setting sentence before the question is not required.
         ("Ann Kerr won in 2001. Which party came second?", "The Greens came second.", "", False),
+        # A name's word counts only written as a name: "prize" in "prize purse" is not the Orange Prize.
+        ("How much is the Orange Prize for fiction worth?", "The winner will get a prize purse of $50,000.", "", True),
+        ("How much is the Orange Prize for fiction worth?", "The Orange is worth $50,000.", "", False),
+        # A title is not a name: "Mr Hale" is not named by any sentence with a "Mr" in it.
+        ("What did Mr Hale tell reporters about the strike?", "Mr Dunn said the strike would go on.", "", True),
+        ("What did Mr Hale tell reporters about the strike?", "He said the strike would go on.", "Mr Hale spoke. He said the strike would go on.", False),
+        # A possessive or a closing apostrophe is not part of the name.
+        ("Where did Sir Tom Jones' portrait sell?", "The Jones portrait sold in London.", "", False),
     ],
 )
 def test_named_subject_must_be_near_the_citation(question, cited, window, off):
