@@ -155,3 +155,24 @@ def test_the_sentences_about_the_subject_are_those_near_its_name_role_or_title()
     assert on_subject("Who is the harbour master who shut the port?", [port]) == {
         "The harbour master acted early.", "Ann Dale shut the port.",
     }
+
+
+@pytest.mark.parametrize(
+    ("question", "cited", "off"),
+    [
+        # A firm's sales are not its profit, nor the other way round.
+        ("How much profit did the bakery chain make last year?", "The chain's sales rose 8% to £1.2bn last year.", True),
+        ("What were the chain's sales in the first half?", "Pre-tax profit rose to £40m in the first half.", True),
+        ("How much did the bakery chain earn last year?", "Turnover reached £1.2bn.", True),
+        # A loss answers a question about profit; turnover is sales by another name.
+        ("How much profit did the bakery chain make last year?", "The chain made a loss of £3m last year.", False),
+        ("What were the chain's sales in the first half?", "Turnover climbed to £600m in the first half.", False),
+        # Both named, or neither asked for as an amount: nothing to hold against the sentence.
+        ("How much did the chain's profits rise?", "Profits rose 10% as sales grew.", False),
+        ("What profit and sales did the chain report?", "Sales rose 8%.", False),
+        ("How many shops does the chain have?", "Sales rose at its 300 shops.", False),
+        ("Why did the chain's profits fall?", "Sales slumped in Scotland.", False),
+    ],
+)
+def test_the_amount_asked_for_is_not_answered_by_another_measure(question, cited, off):
+    assert (off_subject(question, cited, cited) is not None) is off
