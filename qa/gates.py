@@ -10,6 +10,7 @@ verified and assembled. The first gate that refuses names the abstention
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from qa.asked import asked_type, supplies
 from qa.question import answers_question
 from qa.subject import off_subject
+from qa.verify import reversed_words
 
 if TYPE_CHECKING:
     from qa.answer import Answer
@@ -71,6 +73,23 @@ def no_supported_sentence(case: Case) -> str | None:
     if not sentences:
         return "The model found no answer in the documents."
     return "No sentence of the draft answer was supported by the passages it cited."
+
+
+# A question that opens with one of these asks whether something happened ("Did profits rise?"): "No, they
+# fell" answers it. Any other question takes what it says as given.
+_YES_NO = re.compile(r"^\s*(?:did|does|do|is|was|were|are|has|have|had|will|would|can|could|should)\b", re.I)
+
+
+def contradicted(case: Case) -> str | None:
+    """The question takes as given what the cited sentences say the opposite of: "Why did the museum
+    close?" answered from "The museum reopened in May." The answer is about a premise that is false."""
+    if _YES_NO.match(case.question):
+        return None
+    cited, _ = cited_window(case)
+    if turned := reversed_words(case.question, cited, one_sided=True):
+        mine, theirs = turned[0]
+        return f"The question says '{mine}' where the cited text says '{theirs}': its premise is not what the documents say."
+    return None
 
 
 def answer_type(case: Case) -> str | None:
@@ -139,6 +158,7 @@ BEFORE_GENERATION: tuple[Gate, ...] = (
 )
 AFTER_GENERATION: tuple[Gate, ...] = (
     Gate("no_supported_sentence", no_supported_sentence),
+    Gate("contradicted", contradicted),
     Gate("answer_type", answer_type),
     Gate("subject", subject),
     Gate("judge_undecided", judge_undecided),

@@ -19,7 +19,9 @@ def _case(question="How many fighters crossed?", evidence=True, best=0.6, unknow
 
 def test_gates_are_named_and_ordered():
     assert [g.name for g in BEFORE_GENERATION] == ["premise", "relevance_floor"]
-    assert [g.name for g in AFTER_GENERATION] == ["no_supported_sentence", "answer_type", "subject", "judge_undecided", "judge"]
+    assert [g.name for g in AFTER_GENERATION] == [
+        "no_supported_sentence", "contradicted", "answer_type", "subject", "judge_undecided", "judge",
+    ]
     assert len({g.name for g in ALL_GATES}) == len(ALL_GATES)
 
 
@@ -137,5 +139,54 @@ def _cited_case(question: str, passage_text: str, cited: str, answer_text: str) 
     ],
 )
 def test_answer_type_and_subject(question, passage, cited, answer, gate):
+    refusal = first_refusal(AFTER_GENERATION, _cited_case(question, passage, cited, answer))
+    assert (refusal[0] if refusal else None) == gate
+
+
+@pytest.mark.parametrize(
+    ("question", "passage", "cited", "answer", "gate"),
+    [
+        # The question takes as given what the cited sentence says the opposite of.
+        (
+            "Why did the town museum close in May?",
+            "The town museum reopened in May after repairs. Visitors queued.",
+            "The town museum reopened in May after repairs.",
+            "The town museum reopened in May after repairs.",
+            "contradicted",
+        ),
+        (
+            "Why did the bakery's profits rise by 20% last year?",
+            "The bakery's profits fell by 20% last year as flour prices soared.",
+            "The bakery's profits fell by 20% last year as flour prices soared.",
+            "Profits fell by 20% as flour prices soared.",
+            "contradicted",
+        ),
+        # Asked whether it happened: "no, the opposite" answers it.
+        (
+            "Did the bakery's profits rise last year?",
+            "The bakery's profits fell by 20% last year as flour prices soared.",
+            "The bakery's profits fell by 20% last year as flour prices soared.",
+            "No: the bakery's profits fell by 20% last year.",
+            None,
+        ),
+        # The cited text says both: nothing turned round.
+        (
+            "Why did the bakery's profits rise by 20% last year?",
+            "Profits rose by 20% last year because bread sales grew, though cake sales fell.",
+            "Profits rose by 20% last year because bread sales grew, though cake sales fell.",
+            "Profits rose by 20% because bread sales grew, though cake sales fell.",
+            None,
+        ),
+        # The question says both too ("fall after ... rose").
+        (
+            "Why did the shares fall after profits rose?",
+            "The shares fell because investors had expected more.",
+            "The shares fell because investors had expected more.",
+            "The shares fell because investors had expected more.",
+            None,
+        ),
+    ],
+)
+def test_a_premise_the_cited_text_turns_round(question, passage, cited, answer, gate):
     refusal = first_refusal(AFTER_GENERATION, _cited_case(question, passage, cited, answer))
     assert (refusal[0] if refusal else None) == gate
