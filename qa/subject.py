@@ -150,6 +150,25 @@ def _mistyped_names(sentence) -> list:
     return runs
 
 
+def counted_names(question: str) -> list[str]:
+    """Names that say which things a "how many" or "how much" question counts ("How many *Bafta* nominations",
+    "how much *Microsoft* stock"), whatever the tagger made of them: a count of other nominations is no answer.
+
+    >>> counted_names("How many Bafta nominations did the film get?"), counted_names("How many New York firefighters were hurt?")
+    (['Bafta'], ['New York'])
+    >>> counted_names("Which Premiership club did he join?")
+    []
+    """
+    doc = parse(question)
+    found = []
+    for token in doc:
+        if token.lower_ in {"many", "much"} and token.i > 0 and doc[token.i - 1].lower_ == "how" and token.head.pos_ == "NOUN":
+            names = [t for t in token.head.subtree if t.pos_ == "PROPN" and t.dep_ == "compound" and t.text[:1].isupper() and t.i < token.head.i]
+            if names:
+                found.append(doc[names[0].i : names[-1].i + 1].text)
+    return found
+
+
 def _incidental_org(ent) -> bool:
     if normal_name(ent.text) in _INSTITUTIONS:
         return True
@@ -214,6 +233,9 @@ def off_subject(question: str, cited: str, window: str) -> str | None:
     for name in named_subjects(question):
         if not _name_in(name, window or cited):
             return f"The cited sentences and those around them do not mention {name}, whom the question is about."
+    for name in counted_names(question):
+        if not _name_in(name, window or cited):
+            return f"The cited sentences and those around them do not mention {name}, which the question counts."
     if (role := role_asked(question)) and not mentions_role(window or cited, role):
         # "Who is the spokeswoman who ...?": a name from sentences that never speak of a spokeswoman is someone
         # else's, however well it is quoted.

@@ -176,3 +176,23 @@ def test_the_sentences_about_the_subject_are_those_near_its_name_role_or_title()
 )
 def test_the_amount_asked_for_is_not_answered_by_another_measure(question, cited, off):
     assert (off_subject(question, cited, cited) is not None) is off
+
+
+@pytest.mark.parametrize(
+    ("question", "cited", "window", "off"),
+    [
+        # The name of what is counted must be near the count: another award's nominations are no answer.
+        ("How many Grammy nominations did the band receive?", "The band has 11 nominations in this year's Brit race.", "", True),
+        (
+            "How many Grammy nominations did the band receive?",
+            "The band received six nominations.",
+            "Grammy hopes are high. The band received six nominations.",
+            False,
+        ),
+        ("How many Labour MPs voted against the bill?", "Some 40 Conservative MPs voted against it.", "", True),
+        # A name that sorts the answer rather than what is counted is not required ("which Premiership club").
+        ("Which Premiership club did the striker join?", "The striker joined Chelsea in May.", "", False),
+    ],
+)
+def test_the_name_of_what_is_counted_must_be_near_the_count(question, cited, window, off):
+    assert (off_subject(question, cited, window or cited) is not None) is off
