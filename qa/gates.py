@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from qa.asked import asked_type, supplies
 from qa.question import answers_question
 from qa.subject import off_subject
-from qa.verify import reversed_words
+from qa.nlp import parse
+from qa.verify import opposites_of, reversed_words
 
 if TYPE_CHECKING:
     from qa.answer import Answer
@@ -81,15 +82,39 @@ _YES_NO = re.compile(r"^\s*(?:did|does|do|is|was|were|are|has|have|had|will|woul
 
 
 def contradicted(case: Case) -> str | None:
-    """The question takes as given what the cited sentences say the opposite of: "Why did the museum
-    close?" answered from "The museum reopened in May." The answer is about a premise that is false."""
+    """The question takes as given what the cited sentences say the opposite of, about the same thing: "Why
+    did the museum close?" answered from "The museum reopened in May." The answer is about a premise that is
+    false. "The dollar rose against the pound" does not turn round "Why did the pound fall?": what rose is
+    another thing."""
     if _YES_NO.match(case.question):
         return None
     cited, _ = cited_window(case)
-    if turned := reversed_words(case.question, cited, one_sided=True):
-        mine, theirs = turned[0]
-        return f"The question says '{mine}' where the cited text says '{theirs}': its premise is not what the documents say."
+    if not reversed_words(case.question, cited, one_sided=True):
+        return None
+    asked, said = parse(case.question), parse(cited)
+    for mine in asked:
+        opposite = opposites_of(mine.lower_)
+        for theirs in (t for t in said if opposite and t.lower_ in opposite):
+            if _arguments(mine) & _arguments(theirs):
+                return (f"The question says '{mine.text}' where the cited text says '{theirs.text}': its premise is not "
+                        "what the documents say.")
     return None
+
+
+_WHEN_OR_HOW_MUCH = {"DATE", "TIME", "CARDINAL", "PERCENT", "MONEY", "QUANTITY", "ORDINAL"}  # "fell in May", "by 5%"
+
+
+def _arguments(token) -> set[str]:
+    """What a verb (or its noun) is said of: its subject and object, or what "the fall in"/"closure of" takes,
+    with the words that name them ("the town museum" -> museum, town)."""
+    heads = [c for c in token.children if c.dep_ in {"nsubj", "nsubjpass", "dobj"}]
+    heads += [g for c in token.children if c.dep_ == "prep" and c.lower_ in {"of", "in"} for g in c.children if g.dep_ == "pobj"]
+    if token.dep_ in {"relcl", "acl"} and token.head.pos_ in {"NOUN", "PROPN"}:
+        heads.append(token.head)  # "the shares rising"
+    return {
+        t.lemma_.lower() for h in heads for t in [h, *h.children]
+        if t.pos_ in {"NOUN", "PROPN"} and (t is h or t.dep_ in {"compound", "poss"}) and t.ent_type_ not in _WHEN_OR_HOW_MUCH
+    }
 
 
 def answer_type(case: Case) -> str | None:

@@ -195,6 +195,16 @@ def reversed_words(claim: str, evidence: str, one_sided: bool = False) -> list[t
     return out
 
 
+def opposites_of(word: str) -> frozenset[str]:
+    """The words that say the opposite of `word` ("close" -> open, opens, ...), empty when it has none listed.
+
+    >>> sorted(opposites_of("fell"))
+    ['rise', 'risen', 'rises', 'rising', 'rose']
+    """
+    word = word.lower()
+    return frozenset().union(*(b if word in a else a for a, b in _OPPOSITES if word in a or word in b))
+
+
 def _best_sentence(claim_stems: set[str], evidence: Sequence[str]) -> str:
     return max(evidence, key=lambda e: len(claim_stems & content_stems(e)), default="")
 

@@ -161,6 +161,14 @@ def test_answer_type_and_subject(question, passage, cited, answer, gate):
             "Profits fell by 20% as flour prices soared.",
             "contradicted",
         ),
+        # What rose is another thing than what the question says fell.
+        (
+            "Why did the pound fall against the dollar in May?",
+            "The dollar rose in May because American interest rates went up.",
+            "The dollar rose in May because American interest rates went up.",
+            "The dollar rose because American interest rates went up.",
+            None,
+        ),
         # Asked whether it happened: "no, the opposite" answers it.
         (
             "Did the bakery's profits rise last year?",
