@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from qa.asked import asked_type, supplies
 from qa.question import answers_question
-from qa.subject import off_subject
+from qa.subject import off_subject, window_start
 from qa.nlp import parse
 from qa.verify import opposites_of, reversed_words
 
@@ -158,7 +158,8 @@ def cited_window(case: Case) -> tuple[str, str]:
             continue
         # A quote of neighbouring sentences (citations.joined) ends in a later sentence than it starts.
         last = next((i for i, (start, end, _) in enumerate(spans) if start < citation.end <= end), at)
-        window.extend(text for _, _, text in spans[max(0, at - 1) : max(at, last) + 2])
+        texts = [text for _, _, text in spans]
+        window.extend(texts[window_start(texts, at) : max(at, last) + 2])
     return " ".join(quotes), " ".join(t for t in window if t)
 
 

@@ -287,6 +287,26 @@ def _other_measure(question: str, cited: str) -> str | None:
     return f"The question asks for {'earnings' if word.startswith('earn') else word}; the cited sentences give {', '.join(given.values())}."
 
 
+_REFERS_BACK = re.compile(r"\b(?:he|she|his|her)\b", re.I)
+
+
+def window_start(sentences: list[str], first: int, back: int = 3) -> int:
+    """Where the window around the cited sentences `sentences[first:]` starts: the sentence before them, or
+    further back while the cited sentence, and each before it, speaks of someone as "he" or "she" (up to
+    `back` more):
+    "Mr Leibovich said. He added .... By 2019 poverty could fall, he said." is about Mr Leibovich.
+
+    >>> window_start(["Ann Lee spoke.", "She added more.", "Rain fell.", "It was late, she said."], 3)
+    2
+    >>> window_start(["Ann Lee spoke.", "She added more.", "It was late, she said."], 2)
+    0
+    """
+    start = first
+    while start > 0 and first - start <= back and _REFERS_BACK.search(sentences[start]):
+        start -= 1
+    return min(start, max(0, first - 1))
+
+
 def on_subject(question: str, passages) -> set[str]:
     """The sentences of `passages` that are about the question's subject: those whose window (the sentence,
     the sentences either side of it in its passage, the title) `off_subject` finds nothing against, judged
@@ -300,9 +320,9 @@ def on_subject(question: str, passages) -> set[str]:
     """
     kept = set()
     for passage in passages:
-        spans = passage.sentence_texts()
-        for i, (_, _, text) in enumerate(spans):
-            window = " ".join([passage.title, *(t for _, _, t in spans[max(0, i - 1) : i + 2])])
+        texts = [t for _, _, t in passage.sentence_texts()]
+        for i, text in enumerate(texts):
+            window = " ".join([passage.title, *texts[window_start(texts, i) : i + 2]])
             if off_subject(question, text, window) is None:
                 kept.add(text)
     return kept

@@ -150,6 +150,11 @@ def test_the_sentences_about_the_subject_are_those_near_its_name_role_or_title()
     # The title counts as near every sentence of its article.
     titled = _passage("Ann Lee's year", "Rain fell all day.", "The club had a new boat.")
     assert on_subject("How long did Ann Lee train?", [titled]) == {"Rain fell all day.", "The club had a new boat."}
+    # "He" carries the name back along a run of sentences that speak of him, and no further.
+    talk = _passage("Talk", "Tom Reed spoke first.", "He praised the crews.", "The port will reopen, he said.", "Rain fell.", "Ferries sailed, he said.")
+    assert on_subject("What did Tom Reed say about the port?", [talk]) == {
+        "Tom Reed spoke first.", "He praised the crews.", "The port will reopen, he said.",
+    }
     # The role asked to be named must be spoken of near the sentence.
     port = _passage("Port", "The harbour master acted early.", "Ann Dale shut the port.", "Ferries sailed again.", "Tom Reed praised the crews.")
     assert on_subject("Who is the harbour master who shut the port?", [port]) == {
