@@ -191,7 +191,8 @@ def _modifies_noun(ent) -> bool:
             if token.text in {"'s", "’s"}:
                 return False  # a possessive names whose thing it is: "Ann Kerr's majority" is about her
             continue
-        return token.pos_ == "NOUN"
+        # "How much is the new Orange Prize worth?": the tagger can read "worth" as a noun the name modifies.
+        return token.pos_ == "NOUN" and token.lower_ != "worth"
     return False
 
 

@@ -89,6 +89,8 @@ def test_off_subject(question, cited, window, off):
         # A name's word counts only written as a name: "prize" in "prize purse" is not the Orange Prize.
         ("How much is the Orange Prize for fiction worth?", "The winner will get a prize purse of $50,000.", "", True),
         ("How much is the Orange Prize for fiction worth?", "The Orange is worth $50,000.", "", False),
+        # "worth" after the name is not a noun it modifies (the tagger can read it as one).
+        ("How much is the new Orange Prize worth?", "The winner will get a prize purse of $50,000.", "", True),
         # A title is not a name: "Mr Hale" is not named by any sentence with a "Mr" in it.
         ("What did Mr Hale tell reporters about the strike?", "Mr Dunn said the strike would go on.", "", True),
         ("What did Mr Hale tell reporters about the strike?", "He said the strike would go on.", "Mr Hale spoke. He said the strike would go on.", False),
