@@ -14,8 +14,9 @@ evidence of a mismatch:
 - otherwise, the citation is off-subject when a *cited sentence* qualifies the
   same head noun with a different entity of the same kind ("German minister"
   for "French minister"), states a year when the question asks about
-  another year, or gives a firm's sales where the question asks for its
-  profit (or the other way round) and never speaks of what was asked.
+  another year, or gives another amount than the one asked for
+  (`qa.amounts`: a firm's sales for its profit, a quarter's figure for the
+  year's).
 
 Qualifiers the window says nothing about are not held against the answer:
 news refers back to people by name or pronoun, and a missing word is weaker
@@ -27,7 +28,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.asked import asked_type, mentions_role, role_asked
+from qa.amounts import wrong_amount
+from qa.asked import mentions_role, role_asked
 from qa.entities import normal_name, same_entity
 from qa.nlp import parse
 
@@ -247,45 +249,7 @@ def off_subject(question: str, cited: str, window: str) -> str | None:
         if rivals := _conflicts(qualifier, cited):
             asked = f"{qualifier.text} {_head_phrase(question, qualifier)}".strip()
             return f"The question asks about {asked}; the cited text is about {', '.join(rivals)}."
-    return _other_measure(question, cited)
-
-
-# What a firm earns and what it sells are different sums that the same news story often gives side by side
-# ("revenue nearly tripled ... profit rose 10%"). A loss answers a question about profit.
-_MEASURES = {
-    "profit": "profit", "earnings": "profit", "income": "profit", "loss": "profit", "earn": "profit",
-    "revenue": "sales", "sale": "sales", "turnover": "sales",
-}
-
-
-def _measures(text: str) -> dict[str, str]:
-    """{measure group: the word that names it} for the measures of a firm's results `text` speaks of."""
-    found: dict[str, str] = {}
-    for token in parse(text):
-        lemma = token.lemma_.lower() or token.lower_
-        if token.pos_ in {"NOUN", "VERB"} and (group := _MEASURES.get(lemma) or _MEASURES.get(token.lower_)):
-            found.setdefault(group, token.lower_)
-    return found
-
-
-def _other_measure(question: str, cited: str) -> str | None:
-    """Why the cited sentences give another measure than the amount asked for ("revenue" for "what profit"),
-    or None.
-
-    >>> _other_measure("What profit did Acme make in 2003?", "Acme's revenue rose to $86m in 2003.")
-    'The question asks for profit; the cited sentences give revenue.'
-    >>> _other_measure("What profit did Acme make in 2003?", "Revenue rose to $86m and profit to $9m.") is None
-    True
-    """
-    asked = asked_type(question)
-    amount = asked is not None and asked.kind in {"money", "quantity"}
-    if not amount and not (asked is None and re.match(r"\s*what (?:is|was|are|were)\b", question, re.I)):
-        return None  # not asking for an amount ("Why did sales fall?" is answered by what happened to profit)
-    wanted, given = _measures(question), _measures(cited)
-    if len(wanted) != 1 or not given or set(given) & set(wanted):
-        return None
-    word = next(iter(wanted.values()))
-    return f"The question asks for {'earnings' if word.startswith('earn') else word}; the cited sentences give {', '.join(given.values())}."
+    return wrong_amount(question, cited)
 
 
 _REFERS_BACK = re.compile(r"\b(?:he|she|his|her)\b", re.I)
