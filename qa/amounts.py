@@ -14,6 +14,7 @@ import re
 
 from qa.asked import asked_type
 from qa.nlp import parse
+from qa.split import sentence_spans
 
 
 def wrong_amount(question: str, cited: str) -> str | None:
@@ -57,12 +58,22 @@ def other_measure(question: str, cited: str) -> str | None:
     'The question asks for profit; the cited sentences give revenue.'
     >>> other_measure("What profit did Acme make in 2003?", "Revenue rose to $86m and profit to $9m.") is None
     True
+    >>> other_measure("What profit did Acme make in 2003?", "Revenue rose to $86m. Acme's profit news was poor.")
+    'The question asks for profit; the cited sentences give revenue.'
     """
-    wanted, given = _measures(question), _measures(cited)
-    if len(wanted) != 1 or not given or set(given) & set(wanted):
+    wanted = _measures(question)
+    if len(wanted) != 1:
         return None
-    word = next(iter(wanted.values()))
-    return f"The question asks for {'earnings' if word.startswith('earn') else word}; the cited sentences give {', '.join(given.values())}."
+    # The sentences that state a figure are read one by one: a sentence cited for a name ("Neither Ask Jeeves
+    # nor ... thrilled investors with their profit news") does not make another's revenue a profit.
+    sentences = [cited[start:end] for start, end in sentence_spans(cited, 0, len(cited))]
+    for sentence in [s for s in sentences if re.search(r"\d", s)] or [cited]:
+        given = _measures(sentence)
+        if given and not set(given) & set(wanted):
+            word = next(iter(wanted.values()))
+            return (f"The question asks for {'earnings' if word.startswith('earn') else word}; the cited sentences give "
+                    f"{', '.join(given.values())}.")
+    return None
 
 
 # Parts of a year a figure can be given for.

@@ -171,6 +171,12 @@ def test_the_sentences_about_the_subject_are_those_near_its_name_role_or_title()
         ("How much profit did the bakery chain make last year?", "The chain's sales rose 8% to £1.2bn last year.", True),
         ("What were the chain's sales in the first half?", "Pre-tax profit rose to £40m in the first half.", True),
         ("How much did the bakery chain earn last year?", "Turnover reached £1.2bn.", True),
+        # The sentence with the figure decides: another cited for a name does not make sales a profit.
+        (
+            "How much profit did the bakery chain make last year?",
+            "Sales rose to £1.2bn last year. Crumb & Co's profit news pleased no one.",
+            True,
+        ),
         # A loss answers a question about profit; turnover is sales by another name.
         ("How much profit did the bakery chain make last year?", "The chain made a loss of £3m last year.", False),
         ("What were the chain's sales in the first half?", "Turnover climbed to £600m in the first half.", False),
