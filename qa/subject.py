@@ -199,6 +199,7 @@ def _modifies_noun(ent) -> bool:
 
 
 # Titles before a name: every window with a "Mr" in it would otherwise name "Mr Leibovich".
+_PLAIN = {"the", "and", "for", "of"}
 _HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "prof", "professor", "rev", "st"}
 
 
@@ -219,6 +220,11 @@ def _name_in(name: str, text: str) -> bool:
         w for w in (w.strip("'") for w in re.findall(r"[\w'-]+", re.sub(r"'s\b", "", name)))
         if len(w) >= 2 and w[0].isupper() and w.lower() not in _HONORIFICS
     ]
+    # A name's common nouns before its last word say which of its kind it is: "the Commons science and technology
+    # committee" is not the Commons work and pensions committee.
+    kinds = [w for w in re.findall(r"(?<![\w'-])[a-z]{3,}(?![\w'-])", name) if w not in _PLAIN][:-1] if name.split()[-1:] else []
+    if not all(re.search(rf"\b{w}s?\b", text, re.I) for w in kinds):
+        return False
     if any(re.search(rf"(?<![\w-]){re.escape(p)}(?![\w-])", text) for p in parts):
         return True
     return any(p.isupper() and p in acronyms(text) for p in parts) or not parts

@@ -94,6 +94,19 @@ def test_off_subject(question, cited, window, off):
         # A title is not a name: "Mr Hale" is not named by any sentence with a "Mr" in it.
         ("What did Mr Hale tell reporters about the strike?", "Mr Dunn said the strike would go on.", "", True),
         ("What did Mr Hale tell reporters about the strike?", "He said the strike would go on.", "Mr Hale spoke. He said the strike would go on.", False),
+        # A name's common nouns say which of its kind it is: another committee of the Commons is not this one.
+        (
+            "What did the Commons health committee say about the rail plan?",
+            "Ann Dale, who chairs the Commons transport committee, criticised the plan.",
+            "",
+            True,
+        ),
+        (
+            "What did the Commons health committee say about the rail plan?",
+            "The Commons health committee criticised the plan.",
+            "",
+            False,
+        ),
         # A possessive or a closing apostrophe is not part of the name.
         ("Where did Sir Tom Jones' portrait sell?", "The Jones portrait sold in London.", "", False),
     ],
