@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from qa.asked import asked_type, supplies
+from qa.nlp import parse
 from qa.question import answers_question
 from qa.subject import off_subject, window_start
-from qa.nlp import parse
 from qa.verify import opposites_of, reversed_words
 
 if TYPE_CHECKING:

@@ -199,15 +199,20 @@ def _modifies_noun(ent) -> bool:
 
 
 # Titles before a name: every window with a "Mr" in it would otherwise name "Mr Leibovich".
-_PLAIN = {"the", "and", "for", "of"}
 _HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "prof", "professor", "rev", "st"}
+
+
+_PLAIN = {"the", "and", "for", "of"}  # words of a name that say nothing about which one it is
 
 
 def _name_in(name: str, text: str) -> bool:
     """Any distinctive word of a name in the text, written as a name (people are named again by surname,
     firms by one word): capitalised as in the name, so "prize purse" does not name the Booker Prize, and
     never a title alone ("Mr"); or an acronym the text spells out ("SEC": "Securities and Exchange Commission").
+    The common nouns of a name before its last word must be there too: they say which of its kind it is.
 
+    >>> _name_in("the Commons health committee", "The Commons transport committee met.")
+    False
     >>> _name_in("the Booker Prize", "The prize purse is $150,000."), _name_in("Booker Prize", "The Booker was won by ...")
     (False, True)
     >>> _name_in("Mr Leibovich", "Mr Uribe spoke."), _name_in("Ruth Kelly's", "Ms Kelly said no.")
@@ -220,9 +225,8 @@ def _name_in(name: str, text: str) -> bool:
         w for w in (w.strip("'") for w in re.findall(r"[\w'-]+", re.sub(r"'s\b", "", name)))
         if len(w) >= 2 and w[0].isupper() and w.lower() not in _HONORIFICS
     ]
-    # A name's common nouns before its last word say which of its kind it is: "the Commons science and technology
-    # committee" is not the Commons work and pensions committee.
-    kinds = [w for w in re.findall(r"(?<![\w'-])[a-z]{3,}(?![\w'-])", name) if w not in _PLAIN][:-1] if name.split()[-1:] else []
+    # "the Commons science and technology committee" is not the Commons work and pensions committee.
+    kinds = [w for w in re.findall(r"(?<![\w'-])[a-z]{3,}(?![\w'-])", name) if w not in _PLAIN][:-1]
     if not all(re.search(rf"\b{w}s?\b", text, re.I) for w in kinds):
         return False
     if any(re.search(rf"(?<![\w-]){re.escape(p)}(?![\w-])", text) for p in parts):
