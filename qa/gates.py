@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from qa.asked import asked_type, supplies
 from qa.nlp import parse
 from qa.question import answers_question
-from qa.subject import off_subject, window_start
+from qa.subject import off_subject, window
 from qa.verify import opposites_of, reversed_words
 
 if TYPE_CHECKING:
@@ -132,8 +132,8 @@ def answer_type(case: Case) -> str | None:
 def subject(case: Case) -> str | None:
     """The cited sentences are about someone or something else than the question's subject
     ("the German minister" for a question about the French one, another year)."""
-    cited, window = cited_window(case)
-    if reason := off_subject(case.question, cited, window):
+    cited, around = cited_window(case)
+    if reason := off_subject(case.question, cited, around):
         return reason
     return None
 
@@ -145,22 +145,20 @@ def cited_window(case: Case) -> tuple[str, str]:
         return "", ""
     passages = {p.passage_id: p for p, _ in case.retrieval.passages}
     passages.update((e.passage.passage_id, e.passage) for e in case.retrieval.evidence)
-    quotes, window = [], []
+    quotes, around = [], []
     for n in numbers:
         citation = case.answer.citation(n)
         quotes.append(citation.quote)
-        window.append(citation.title)
         passage = passages.get(citation.passage_id)
         spans = passage.sentence_texts() if passage else []
         at = next((i for i, (start, end, _) in enumerate(spans) if start <= citation.start < end), None)
         if at is None:
-            window.append(citation.quote)
+            around.extend([citation.title, citation.quote])
             continue
         # A quote of neighbouring sentences (citations.joined) ends in a later sentence than it starts.
         last = next((i for i, (start, end, _) in enumerate(spans) if start < citation.end <= end), at)
-        texts = [text for _, _, text in spans]
-        window.extend(texts[window_start(texts, at) : max(at, last) + 2])
-    return " ".join(quotes), " ".join(t for t in window if t)
+        around.append(window(citation.title, [text for _, _, text in spans], at, last))
+    return " ".join(quotes), " ".join(t for t in around if t)
 
 
 def judge_undecided(case: Case) -> str | None:

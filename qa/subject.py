@@ -165,7 +165,10 @@ def counted_names(question: str) -> list[str]:
     found = []
     for token in doc:
         if token.lower_ in {"many", "much"} and token.i > 0 and doc[token.i - 1].lower_ == "how" and token.head.pos_ == "NOUN":
-            names = [t for t in token.head.subtree if t.pos_ == "PROPN" and t.dep_ == "compound" and t.text[:1].isupper() and t.i < token.head.i]
+            names = [
+                t for t in token.head.subtree
+                if t.pos_ == "PROPN" and t.dep_ == "compound" and t.text[:1].isupper() and t.i < token.head.i
+            ]
             if names:
                 found.append(doc[names[0].i : names[-1].i + 1].text)
     return found
@@ -282,6 +285,16 @@ def window_start(sentences: list[str], first: int, back: int = 3) -> int:
     return min(start, max(0, first - 1))
 
 
+def window(title: str, sentences: list[str], first: int, last: int) -> str:
+    """What the subject check reads around the cited sentences `sentences[first : last + 1]`: the title, the
+    sentence before them (or further back, `window_start`), the cited ones and the sentence after.
+
+    >>> window("Regatta", ["Ann Lee won.", "She trained.", "Rain fell.", "Tom Reed lost."], 1, 1)
+    'Regatta Ann Lee won. She trained. Rain fell.'
+    """
+    return " ".join(t for t in [title, *sentences[window_start(sentences, first) : max(first, last) + 2]] if t)
+
+
 def on_subject(question: str, passages) -> set[str]:
     """The sentences of `passages` that are about the question's subject: those whose window (the sentence,
     the sentences either side of it in its passage, the title) `off_subject` finds nothing against, judged
@@ -297,8 +310,7 @@ def on_subject(question: str, passages) -> set[str]:
     for passage in passages:
         texts = [t for _, _, t in passage.sentence_texts()]
         for i, text in enumerate(texts):
-            window = " ".join([passage.title, *texts[window_start(texts, i) : i + 2]])
-            if off_subject(question, text, window) is None:
+            if off_subject(question, text, window(passage.title, texts, i, i)) is None:
                 kept.add(text)
     return kept
 
