@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qa.counts import counts_asked
 from qa.entities import same_entity
 from qa.lexical import plain, words
 from qa.nlp import parse
@@ -316,7 +317,9 @@ def _in_question(text: str, label: str, question_words: set[str], nationalities:
 def supplies(asked: Asked | None, text: str, question: str, exact: bool = False, context: str = "") -> bool:
     """True when `text` holds the asked-for type of answer, beyond what the question itself names.
 
-    A vague amount or time ("hundreds", "last week") counts unless `exact`.
+    A vague amount or time ("hundreds", "last week") counts unless `exact`, and
+    so does a count of something else than a "how many" question counts ("took
+    four awards" for "how many nominations", `qa.counts`).
     `context` (the cited sentences) is tagged too, and its entities count where
     their words are in `text`: a tagger reads "Idlib province" alone as an
     adjective and a noun, and "It is in Idlib province." as a place.
@@ -336,6 +339,8 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
         return False
     if asked.kind == "time" and exact and not gives_day(question, text):
         return False  # "on what date": "in February" is not a date
+    if asked.kind == "quantity" and exact and counts_asked(question, text) is False:
+        return False  # "how many nominations": "took four awards" counts something else
     question_words = {plain(w) for w in words(question)}
     nationalities = [e.text for e in parse(question).ents if e.label_ == "NORP"]
     doc = parse(text)
