@@ -366,6 +366,32 @@ def test_the_second_try_looks_past_the_evidence_first_shown(harbour_index, embed
     assert answer.text.startswith("At least 40") and answer.citations[0].quote.startswith("At least 40")
 
 
+AWARDS = (
+    "# The film's night\n\nThe Lighthouse took three awards in all on Sunday, including best score. "
+    "The Lighthouse had led the field with 11 nominations when the list was announced in January.\n\n"
+    "Its director thanked the crew of 200 people who worked on it."
+)
+
+
+@pytest.fixture(scope="module")
+def awards_index(tmp_path_factory, embedder):
+    return _index_of(tmp_path_factory, embedder, {"awards.md": AWARDS})
+
+
+def test_a_count_of_another_thing_is_retried_on_sentences_that_count_the_thing_asked(awards_index, embedder):
+    """"Three awards" does not say how many nominations: the second try sees only the sentences whose figures
+    may count nominations, and its answer replaces the first."""
+    question = "How many nominations did The Lighthouse have?"
+    evidence = _on(awards_index, embedder).retriever.retrieve(question).evidence
+    awards = next(e.n for e in evidence if "three awards" in e.text)
+    a = _on(awards_index, embedder, reply(([awards], "The Lighthouse took three awards in all on Sunday.")),
+            reply(([1], "The Lighthouse had 11 nominations.")))  # fmt: skip
+    answer = a.ask(question)
+    second_prompt = a.llm.calls[1][1]["content"]
+    assert "11 nominations" in second_prompt and "three awards" not in second_prompt and "200 people" in second_prompt
+    assert answer.text.startswith("The Lighthouse had 11 nominations") and answer.citations[0].quote.startswith("The Lighthouse had led")
+
+
 def test_a_number_the_documents_never_state_is_a_false_premise(harbour_index, embedder):
     a = _on(harbour_index, embedder)  # no replies queued: a model call would fail
     refused = a.ask("Why did 400 grain ships dock at Tartus in May?")
