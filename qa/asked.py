@@ -318,8 +318,8 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
     """True when `text` holds the asked-for type of answer, beyond what the question itself names.
 
     A vague amount or time ("hundreds", "last week") counts unless `exact`, and
-    so does a count of something else than a "how many" question counts ("took
-    four awards" for "how many nominations", `qa.counts`).
+    so does an amount of something else than the question asks for ("took four
+    awards" for "how many nominations", revenue for "what profit").
     `context` (the cited sentences) is tagged too, and its entities count where
     their words are in `text`: a tagger reads "Idlib province" alone as an
     adjective and a noun, and "It is in Idlib province." as a place.
@@ -339,8 +339,8 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
         return False
     if asked.kind == "time" and exact and not gives_day(question, text):
         return False  # "on what date": "in February" is not a date
-    if asked.kind == "quantity" and exact and counts_asked(question, text) is False:
-        return False  # "how many nominations": "took four awards" counts something else
+    if asked.kind in {"quantity", "money"} and exact and _another_amount(question, text):
+        return False  # "how many nominations": "took four awards"; "what profit": "revenue rose to $86m"
     question_words = {plain(w) for w in words(question)}
     nationalities = [e.text for e in parse(question).ents if e.label_ == "NORP"]
     doc = parse(text)
@@ -391,6 +391,14 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
             for t in doc
         )
     return False
+
+
+def _another_amount(question: str, text: str) -> bool:
+    """True when `text`'s figures count another thing than the question counts (`qa.counts`), or give another
+    measure or period than it asks for (`qa.amounts`)."""
+    from qa.amounts import wrong_amount  # it reads the question's type through this module
+
+    return counts_asked(question, text) is False or wrong_amount(question, text) is not None
 
 
 def _fits_noun(asked: Asked, label: str, token) -> bool:

@@ -70,8 +70,8 @@ def _counts(figure) -> str:
     else:
         of = next((c for c in figure.children if c.dep_ == "prep" and c.lower_ == "of"), None)
         noun = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
-    if noun is None:
-        return ""
+    if noun is None or noun.pos_ not in {"NOUN", "PROPN"}:
+        return ""  # "40 of them": what "them" stands for is in another sentence
     lemma = _lemma(noun)
     return "" if lemma in _GENERAL else lemma
 

@@ -25,3 +25,21 @@ from qa.subject import off_subject
 )
 def test_a_figure_for_part_of_a_year_does_not_answer_a_question_about_the_year(question, cited, off):
     assert (off_subject(question, cited, cited) is not None) is off
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "exact"),
+    [
+        ("What profit did the bakery chain make in 2004?", "The chain's revenue rose to $86m in 2004.", False),
+        ("What profit did the bakery chain make in 2004?", "The chain made a profit of $17m in 2004.", True),
+        ("By how much did the bakery chain's sales grow in 2004?", "Sales grew 0.8% in the fourth quarter of 2004.", False),
+        ("By how much did the bakery chain's sales grow in 2004?", "Sales grew 2.3% over the year.", True),
+    ],
+)
+def test_an_amount_of_another_measure_or_period_is_not_an_exact_answer(question, text, exact):
+    """The second try for an amount (`Assistant._retry_typed`) looks for one of the measure and period asked
+    for; the answer-type gate, which is not exact, leaves the refusal to the subject check."""
+    from qa.asked import asked_type, supplies
+
+    assert supplies(asked_type(question), text, question, exact=True) is exact
+    assert supplies(asked_type(question), text, question)

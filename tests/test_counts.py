@@ -39,6 +39,7 @@ def test_the_noun_a_question_counts(question, noun):
         ("How many kiosks are in the village network?", "Nine of the kiosks opened in March.", True),
         # A figure alone, or of a general noun, may count it.
         ("How many goals did the striker score this season?", "He has scored 19 this season.", True),
+        ("How many kiosks are in the village network?", "At least 12 of them run on solar power.", True),
         ("How many passengers were hurt in the crash?", "Twelve people were hurt in the crash.", True),
         # A figure counts something else, and another counts the thing asked about.
         ("How many grain ships docked in May?", "The port took 300 lorries and 40 ships in May.", True),
