@@ -57,14 +57,13 @@ def counts_asked(question: str, text: str) -> bool | None:
     figures = [t for t in parse(text) if t.like_num and t.ent_type_ not in _NOT_COUNTS]
     if not figures:
         return None
-    return any(_counts(figure) in {asked, ""} or _same(_counts(figure), asked) for figure in figures)
+    return any(not counted or _same(counted, asked) for counted in map(_counts, figures))
 
 
 def _counts(figure) -> str:
     """The lemma of the noun a figure counts; "" when it stands alone or counts a general noun."""
     while figure.dep_ in {"compound", "quantmod"} and figure.head.like_num:  # "13,000" in "more than 13,000"
         figure = figure.head
-    noun = None
     if figure.dep_ == "nummod" and figure.head.pos_ in {"NOUN", "PROPN"}:
         noun = figure.head
     else:
@@ -81,5 +80,5 @@ def _lemma(token) -> str:
 
 
 def _same(a: str, b: str) -> bool:
-    """One noun written two ways ("telecentre", "telecentres" where the tagger gave no lemma)."""
-    return bool(a) and (a.rstrip("s") == b.rstrip("s"))
+    """The same noun, or one written two ways ("telecentre", "telecentres" where the tagger gave no lemma)."""
+    return a.rstrip("s") == b.rstrip("s")
