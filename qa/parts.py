@@ -26,7 +26,8 @@ _ACROSS = re.compile(
     r"(?: (?:agree|differ|disagree|say|give|report|mention|name|describe))?\b",
     re.I,
 )
-_COUNTED = {"quantity": QUANTITY_LABELS, "money": frozenset({"MONEY"}), "time": TIME_LABELS}
+_COUNTED = {"quantity": QUANTITY_LABELS, "money": frozenset({"MONEY"}), "time": TIME_LABELS,
+            "measure": QUANTITY_LABELS | TIME_LABELS}
 
 
 def question_parts(question: str) -> list[str]:

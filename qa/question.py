@@ -26,6 +26,14 @@ _DAY = re.compile(
     re.I,
 )
 _ASKS_DAY = re.compile(r"\b(?:what|which) (?:date|day)\b", re.I)
+# "When", or a wh-word before a unit of the calendar or the clock: "in which month", "at what time".
+_ASKS_TIME = re.compile(r"^when\b|\b(?:what|which) (?:date|day|month|year|time|hour|season|decade|century)s?\b")
+# "How long", "how old", "how far", "how big a stake": a measure, given as a number ("2 hours 23 minutes",
+# "aged 55", "a 30% stake") or as a span of the calendar ("a decade", "for years").
+_ASKS_MEASURE = re.compile(r"\bhow (long|old|far|big|large|tall|high|fast|heavy|deep|wide|close)\b")
+# Words that give a span of time as a measure ("took a decade", "for weeks").
+SPANS = set("second seconds minute minutes hour hours day days week weeks month months year years decade decades "
+             "century centuries".split())
 VAGUE_QUANTITIES = {"dozens", "hundreds", "thousands", "millions", "several", "few"}
 _COMPARISON = re.compile(
     r"\b(?:more|fewer|less|greater|higher|lower|over|under|above|below|at least|at most|than|exceed\w*)\s+[\d,.]+(?:\s+\w+illion|\s+thousand)?",
@@ -55,27 +63,45 @@ def expected_kind(question: str) -> str | None:
 
     >>> expected_kind("How many fighters crossed?"), expected_kind("When did it fall?")
     ('number', 'time')
+    >>> expected_kind("In which month did it fall?"), expected_kind("How long did the siege last?")
+    ('time', 'measure')
     >>> expected_kind("Why did they cross?") is None
     True
     """
     q = " ".join(words(question))
     if any(p in q for p in ("how many", "how much", "what number", "what percentage", "what share")):
         return "number"
-    if q.startswith("when ") or any(p in q for p in ("what date", "what year", "which year", "what day", "what month", "on what date", "in what year")):
+    if _ASKS_TIME.search(q):
         return "time"
+    if _ASKS_MEASURE.search(q):
+        return "measure"
     return None
 
 
+def measure_asked(question: str) -> str:
+    """The adjective of "how long", "how big" ...: what measure the question asks for; "" when none.
+
+    >>> measure_asked("How long did the strike last?"), measure_asked("Who won?")
+    ('long', '')
+    """
+    found = _ASKS_MEASURE.search(" ".join(words(question)))
+    return found.group(1) if found else ""
+
+
 def matches_kind(kind: str | None, text: str, question: str) -> bool:
-    """True when text holds the kind of answer asked for: a number, or a time.
+    """True when text holds the kind of answer asked for: a number, a time, or a measure (a number or a span).
 
     >>> matches_kind("number", "At least 300 fighters", "How many?"), matches_kind("number", "hundreds", "")
     (True, False)
+    >>> matches_kind("measure", "It took a decade.", "How long did it take?")
+    True
     """
     if kind is None:
         return False
     if numbers(text) - numbers(question):
         return True
+    if kind == "measure":
+        return bool(SPANS & _month_words(text))
     return kind == "time" and bool(_MONTHS & _month_words(text))
 
 
@@ -113,7 +139,7 @@ def answers_question(question: str, answer_text: str) -> bool:
     )
     if kind == "number":
         return has_number
-    return has_number or bool(_MONTHS & _month_words(answer_text))
+    return has_number or bool((SPANS if kind == "measure" else _MONTHS) & _month_words(answer_text))
 
 
 def premise_numbers(question: str) -> set[str]:

@@ -47,6 +47,13 @@ from qa.asked import asked_type, supplies
         ("What caused the power cut?", "reason"),
         ("What was the main reason for the strike?", "reason"),
         ("Who explained why the bridge closed?", "agent"),
+        ("In which month did the strike begin?", "time"),
+        ("On which day did the ferry sink?", "time"),
+        ("At what time did the train leave?", "time"),
+        ("How long did the siege last?", "measure"),
+        ("How old was the oldest runner?", "measure"),
+        ("How big a stake did the brewer buy?", "measure"),
+        ("How far did the convoy travel?", "measure"),
         ("What did the mayor say about the strike?", None),
         ("How did the thieves enter the bank?", None),
     ],
@@ -111,6 +118,19 @@ def test_asked_type(question, kind):
         ("What is the name of the club spokeswoman who denied the story?", "A club spokeswoman denied it, Mr Vance said.", False),
         ("Which regional water authority fined the farm?", "One regional water authority fined the farm £20,000.", False),
         ("Which regional water authority fined the farm?", "Severn Trent fined the farm £20,000.", True),
+        # A measure: a figure, or for a length of time one span; a year is no size.
+        ("How long did the siege last?", "The siege lasted 14 months.", True),
+        ("How long did the siege last?", "The siege lasted a decade.", True),
+        ("How long did the siege last?", "The siege ended when the army withdrew.", False),
+        ("How long did the race take her?", "She won in 2hrs 23mins 10secs.", True),
+        ("How old was the oldest runner?", "The oldest runner, 81, finished last.", True),
+        ("How old was the oldest runner?", "The oldest runner finished last.", False),
+        ("How big a stake did the brewer buy?", "It bought a 33% stake.", True),
+        ("How big a stake did the brewer buy?", "It bought a stake in 2004.", False),
+        ("How far did the convoy travel?", "The convoy travelled 300km.", True),
+        ("How far did the convoy travel?", "The convoy travelled through the night.", False),
+        ("In which month did the strike begin?", "The strike began in March.", True),
+        ("In which month did the strike begin?", "The strike began after the vote.", False),
         # Words the question already holds are not an answer.
         ("Who did Helen Okafor replace?", "Helen Okafor replaced the chair.", False),
         ("Why did the council delay the vote?", "It wanted more time.", True),
@@ -199,3 +219,13 @@ def test_a_participle_after_the_noun_ends_the_noun_phrase():
     assert _last_noun(doc[1:]) == "coach"
     doc = Doc(parse("x").vocab, words=["deputy", "planning", "director", "who"], pos=["NOUN", "NOUN", "NOUN", "PRON"])
     assert _last_noun(doc) == "director"
+
+
+@pytest.mark.parametrize(
+    ("answer", "exact"),
+    [("The siege lasted 14 months.", True), ("The siege lasted a decade.", True), ("The siege lasted for years.", False)],
+)
+def test_a_length_of_time_is_exact_when_it_gives_a_figure_or_one_span(answer, exact):
+    question = "How long did the siege last?"
+    assert supplies(asked_type(question), answer, question)
+    assert supplies(asked_type(question), answer, question, exact=True) is exact

@@ -68,6 +68,9 @@ def test_missing_helpers():
         ("how much money was sent", "number"),
         ("When did the government lose Jisr al-Shughur?", "time"),
         ("On what date did it happen?", "time"),
+        ("In which month did the siege begin?", "time"),
+        ("How long did the siege last?", "measure"),
+        ("How old is the mayor?", "measure"),
         ("Who said that?", None),
         ("Why did Iran object?", None),
     ],
@@ -86,6 +89,8 @@ def test_expected_kind(question, kind):
         ("When did it fall?", "It fell last week.", True),
         ("When did it fall?", "Rebels took it.", False),
         ("Why did they cross?", "To defend a shrine.", True),
+        ("How long did the siege last?", "It lasted a decade.", True),
+        ("How long did the siege last?", "It ended in a truce.", False),
     ],
 )
 def test_answers_question(question, answer, ok):
