@@ -1,8 +1,9 @@
 """What type of answer a question asks for, and whether a text supplies one (named entities).
 
 who / which official -> an agent (a person, organisation, nation or place named);
-where -> a place; when / in which month -> a date or time; how many / how much / what profit ->
-a quantity; how long / how old / how big -> a measure (a number, or a span such as "a decade"); what is the name of -> a proper name; why -> a reason (a cause or
+where -> a place; when / in which month -> a date or time; how many / how much
+/ what profit -> a quantity; how long / how old / how big -> a measure
+(`qa.measures`); what is the name of -> a proper name; why -> a reason (a cause or
 purpose put as one: "because", "to avoid", "due to", "citing"). A text supplies the type when
 it holds an entity of that type (or a proper noun, for names) that the question
 does not already contain: an answer made of the question's own words ("the
@@ -20,10 +21,10 @@ from dataclasses import dataclass
 
 from qa.counts import counts_asked
 from qa.entities import same_entity
-from qa.lexical import numbers, plain, words
+from qa.lexical import plain, words
+from qa.measures import gives_measure
 from qa.nlp import parse
 from qa.question import (
-    SPANS,
     VAGUE_QUANTITIES,
     answers_question,
     expected_kind,
@@ -93,8 +94,6 @@ _PEOPLE_NOUNS = set(
     "country countries nation nations group groups party parties faction factions militia militias rebel rebels "
     "side sides team teams club clubs government governments council councils".split()
 )
-# Measures given as a span of time: "how long" (two hours, a decade), "how old" (55 years old).
-_SPAN_MEASURES = {"long", "old"}
 _VAGUE = VAGUE_QUANTITIES | {"many", "recent", "recently", "soon"}
 _FRACTIONS = {"half", "third", "thirds", "quarter", "quarters", "double", "doubled", "twice", "tripled", "halved"}
 # Prepositions that put a place after them ("near Albu Kamal", "on a dirt road").
@@ -352,6 +351,9 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
         return False
     if asked.kind == "time" and exact and not gives_day(question, text):
         return False  # "on what date": "in February" is not a date
+    if asked.kind == "measure":
+        fraction = asked.noun != "long" and bool(_FRACTIONS & set(words(text)))  # "bought half of it"
+        return fraction or gives_measure(asked.noun, text, question, exact)
     if asked.kind in {"quantity", "money"} and exact and _another_amount(question, text):
         return False  # "how many nominations": "took four awards"; "what profit": "revenue rose to $86m"
     question_words = {plain(w) for w in words(question)}
@@ -365,8 +367,6 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
         "quantity": QUANTITY_LABELS,
         "money": frozenset({"MONEY"}),
         "time": TIME_LABELS,
-        # A length of time or an age is tagged as a date or a time ("two hours", "55 years old").
-        "measure": QUANTITY_LABELS | TIME_LABELS if asked.noun in _SPAN_MEASURES else QUANTITY_LABELS,
     }[asked.kind]
     in_text = set(words(text))
     context_doc = parse(context) if context.strip() else None
@@ -374,7 +374,7 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
     for ent in entities:
         restated = _in_question(ent.text, ent.label_, question_words, nationalities)
         if ent.label_ in labels and not restated and _fits_noun(asked, ent.label_, ent.root):
-            if not (exact and (_VAGUE & set(words(ent.text)) or asked.kind == "measure" and not _definite(ent.text))):
+            if not (exact and _VAGUE & set(words(ent.text))):
                 return True
     if asked.kind == "money":
         return bool(_CURRENCY.search(text) and matches_kind("number", text, question)) or (
@@ -386,13 +386,6 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
         return not exact and answers_question(question, text)  # "hundreds of"
     if asked.kind == "time":
         return matches_kind("time", text, question) or (not exact and answers_question(question, text))
-    if asked.kind == "measure":
-        # A year is no size: "a stake in 2004" does not say how big a stake.
-        figures = text if asked.noun in _SPAN_MEASURES else " ".join(t.text for t in doc if t.ent_type_ not in TIME_LABELS)
-        if matches_kind("number", figures, question) or _FRACTIONS & set(words(text)):
-            return True
-        # "It took a decade"; "for years" only where a vague answer will do.
-        return asked.noun in _SPAN_MEASURES and matches_kind("measure", text, question) and (not exact or _definite(text))
     # A proper noun the tagger did not classify still names something (for a person's name, one the tagger
     # did not call a place or an organisation, nor an acronym: "Moscow" is not the general's name).
     context_names = [t for t in (context_doc or []) if t.text.lower() in in_text]
@@ -413,15 +406,6 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
             for t in doc
         )
     return False
-
-
-def _definite(text: str) -> bool:
-    """True when `text` gives a measure as a figure or as one span ("a decade"), not as "years" or "for hours".
-
-    >>> _definite("two hours"), _definite("a decade"), _definite("for years")
-    (True, True, False)
-    """
-    return bool(numbers(text)) or any(w in SPANS and not w.endswith("s") for w in words(text))
 
 
 def _another_amount(question: str, text: str) -> bool:

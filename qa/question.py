@@ -31,9 +31,10 @@ _ASKS_TIME = re.compile(r"^when\b|\b(?:what|which) (?:date|day|month|year|time|h
 # "How long", "how old", "how far", "how big a stake": a measure, given as a number ("2 hours 23 minutes",
 # "aged 55", "a 30% stake") or as a span of the calendar ("a decade", "for years").
 _ASKS_MEASURE = re.compile(r"\bhow (long|old|far|big|large|tall|high|fast|heavy|deep|wide|close)\b")
-# Words that give a span of time as a measure ("took a decade", "for weeks").
-SPANS = set("second seconds minute minutes hour hours day days week weeks month months year years decade decades "
-             "century centuries".split())
+# Words that give a span of time as a measure ("took a decade", "for weeks"); not "second", which is more
+# often a place in a race than a span.
+SPANS = set("seconds minute minutes hour hours day days week weeks month months year years decade decades century "
+            "centuries".split())
 VAGUE_QUANTITIES = {"dozens", "hundreds", "thousands", "millions", "several", "few"}
 _COMPARISON = re.compile(
     r"\b(?:more|fewer|less|greater|higher|lower|over|under|above|below|at least|at most|than|exceed\w*)\s+[\d,.]+(?:\s+\w+illion|\s+thousand)?",

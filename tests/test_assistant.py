@@ -392,6 +392,32 @@ def test_a_count_of_another_thing_is_retried_on_sentences_that_count_the_thing_a
     assert answer.text.startswith("The Lighthouse had 11 nominations") and answer.citations[0].quote.startswith("The Lighthouse had led")
 
 
+RACE = (
+    "# City marathon\n\nThe 29-year-old Ana Lind was second in the 2002 and 2003 races. "
+    "This year Lind won the women's race in 2hrs 23mins 10secs, a course record.\n\n"
+    "About 30,000 runners started."
+)
+
+
+@pytest.fixture(scope="module")
+def race_index(tmp_path_factory, embedder):
+    return _index_of(tmp_path_factory, embedder, {"race.md": RACE})
+
+
+def test_an_age_or_a_year_is_no_length_of_time_and_is_retried(race_index, embedder):
+    """"How long" asks for a length of time: the first answer's age and years do not give one, so the second
+    try sees only sentences with a length of time in them, and its answer replaces the first."""
+    question = "How long did Ana Lind take to win the women's race?"
+    evidence = _on(race_index, embedder).retriever.retrieve(question).evidence
+    second = next(e.n for e in evidence if "29-year-old" in e.text)
+    a = _on(race_index, embedder, reply(([second], "The 29-year-old Ana Lind was second in the 2002 and 2003 races.")),
+            reply(([1], "Lind won the women's race in 2hrs 23mins 10secs.")))  # fmt: skip
+    answer = a.ask(question)
+    second_prompt = a.llm.calls[1][1]["content"]
+    assert "2hrs 23mins" in second_prompt and "29-year-old" not in second_prompt
+    assert answer.text.startswith("Lind won the women's race in 2hrs") and "2hrs 23mins" in answer.citations[0].quote
+
+
 def test_a_number_the_documents_never_state_is_a_false_premise(harbour_index, embedder):
     a = _on(harbour_index, embedder)  # no replies queued: a model call would fail
     refused = a.ask("Why did 400 grain ships dock at Tartus in May?")
