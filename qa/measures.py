@@ -37,7 +37,7 @@ def gives_measure(measure: str, text: str, question: str, exact: bool = False) -
     """
     asked = numbers(question)
     if measure == "long":
-        if any(not m.group(0).lower() in question.lower() for m in _DURATION.finditer(text)):
+        if any(m.group(0).lower() not in question.lower() for m in _DURATION.finditer(text)):
             return True
         return not exact and bool(SPANS & set(words(text)))
     if measure == "old":
