@@ -30,6 +30,10 @@ from qa.errors import LLMUnavailable
 OnToken = Callable[[str], None] | None
 
 _FORBIDDEN_IN_STRING = set(b'"\\') | set(range(0x20))
+# A quote mark after a space or a colon opens a quotation ('told the Times: "We ...', 'warned of an "absolute
+# crisis"'); it never ends a sentence. Taken as the end of the JSON string, it would cut the sentence there, so
+# the string may not end after one of these and the model writes the quotation some other way (or not at all).
+_OPENS_QUOTATION = {b" ", b":", b"("}
 
 
 def fits(schema: dict | None) -> bool:
@@ -235,7 +239,12 @@ class Reader:
         def allowed() -> np.ndarray:
             size = len(self._bytes) - start
             ids = np.flatnonzero(self.vocab.in_string & (self.vocab.sizes <= max_bytes - size))
-            closing = [t for t, words, rest in ends if len(words) <= max_bytes - size and (size or words)]
+            last = bytes(self._bytes[-1:]) if size else b""
+            closing = [
+                t
+                for t, words, rest in ends
+                if len(words) <= max_bytes - size and (words or last) and (words[-1:] or last) not in _OPENS_QUOTATION
+            ]
             return np.concatenate([ids, np.array(closing, dtype=np.int64)])  # the string is never empty
 
         while True:

@@ -15,7 +15,7 @@ from qa.generate import answer_schema
 
 # Single characters, and the kinds of pieces a BPE vocabulary has: JSON punctuation runs and words.
 PIECES = [
-    '{"', '":', " [", " []", " []}", " [{", ' [{"', "]}", "],", "}]", '"}', '"}]', '"}]}', '"},', ", ",
+    '{"', '":', ' "', " [", " []", " []}", " [{", ' [{"', "]}", "],", "}]", '"}', '"}]', '"}]}', '"},', ", ",
     "sent", "ences", '."', '."}', '."}]}', "evid", "ence", "text", " rose", "Pro", "fits", " the", " The", "12", "\u00e9",
 ]
 TEXTS = [b"", *(c.encode() for c in string.printable), *(p.encode() for p in PIECES)]
@@ -24,14 +24,16 @@ TEXTS = [b"", *(c.encode() for c in string.printable), *(p.encode() for p in PIE
 class ScriptedModel:
     """Stands in for a llama.cpp context: its next token is the longest that continues `target`.
 
-    Where no allowed token continues the target, the lowest-numbered allowed token wins, so a target
-    the schema forbids shows what the reply does when the model wants something it may not write.
+    Where no allowed token continues the target, the longest that continues `second` (the model's next
+    choice) wins, then the lowest-numbered allowed token, so a target the schema forbids shows what the
+    reply does when the model wants something it may not write.
     """
 
     room = 10_000
 
-    def __init__(self, target: str, prompt: str = "") -> None:
+    def __init__(self, target: str, prompt: str = "", second: str = "") -> None:
         self.target = target.encode()
+        self.second = second.encode()
         self.prompt = prompt.encode()
         self.seen = bytearray()
         self.sizes: list[int] = []  # bytes of each token read, to take tokens back
@@ -65,13 +67,17 @@ class ScriptedModel:
     def _scores(self) -> list[float]:
         reply = bytes(self.seen[len(self.prompt) :])
         rest = self.target[len(reply) :] if self.target.startswith(reply) else b""
-        return [len(text) if text and rest.startswith(text) else -100 - token / 1000 for token, text in enumerate(TEXTS)]
+        other = self.second[len(reply) :] if self.second.startswith(reply) else b""
+        return [
+            len(text) if text and rest.startswith(text) else len(text) - 50 if text and other.startswith(text) else -100 - token / 1000
+            for token, text in enumerate(TEXTS)
+        ]
 
 
 def _write(
-    target: str, n_evidence: int = 3, max_tokens: int = 300, timeout_s: float = 60, prompt: str = ""
+    target: str, n_evidence: int = 3, max_tokens: int = 300, timeout_s: float = 60, prompt: str = "", second: str = ""
 ) -> tuple[str, ScriptedModel, decode.Reader]:
-    model = ScriptedModel(target, prompt)
+    model = ScriptedModel(target, prompt, second)
     reader = decode.Reader(model, decode.Vocabulary.of_texts(TEXTS), max_tokens=max_tokens, timeout_s=timeout_s, on_token=None)
     reader.read(model.tokenize(prompt.encode()))
     schema = answer_schema(n_evidence)
@@ -147,6 +153,25 @@ def test_a_guess_stops_where_the_reply_must_end():
 )
 def test_whatever_the_model_wants_the_reply_fits_the_schema(target, why):
     _write(target)  # validated against the schema inside
+
+
+@pytest.mark.parametrize(
+    ("wanted", "instead"),
+    [
+        ('He told the Times: "We won."', "He told the Times: 'We won.'"),
+        ('He told the Times:"We won."', "He told the Times:'We won.'"),
+        ('It warned of an "absolute crisis" in 2004.', "It warned of an 'absolute crisis' in 2004."),
+        ('The head ("Hashd") spoke.', "The head ('Hashd') spoke."),
+    ],
+)
+def test_a_quote_mark_that_opens_a_quotation_does_not_end_the_sentence(wanted, instead):
+    # A bare quote mark would end the JSON string and cut the sentence before the quotation; after a space,
+    # a colon or a bracket the string may not end, so the model's next choice is written.
+    def reply(text: str) -> str:
+        return '{"sentences": [{"evidence": [1], "text": "' + text + '"}]}'
+
+    written, _, _ = _write(reply(wanted), second=reply(instead))
+    assert json.loads(written)["sentences"][0]["text"] == instead
 
 
 def test_a_reply_that_runs_out_of_tokens_is_closed_not_cut():
