@@ -15,11 +15,13 @@ from qa.lexical import numbers, words
 from qa.nlp import parse
 from qa.question import SPANS
 
-_UNIT = r"(?:hrs?|hours?|mins?|minutes?|secs?|seconds?|days?|weeks?|months?|yrs?|years?|decades?|century|centuries)"
+_UNIT = r"(?:hrs?|hours?|mins?|minutes?|days?|weeks?|months?|yrs?|years?|decades?|century|centuries)"
 _COUNT = r"(?:\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|" \
          r"forty|fifty|sixty|seventy|eighty|ninety|hundred)"
+# A second is a span only after a figure or in the plural: "a second term", "one second place" are not.
+_SECONDS = rf"\d[\d,.]*\s*-?\s*(?:secs?|seconds?)|{_COUNT}\s*-?\s*seconds"
 # "2hrs", "14 months", "a two-year", "an hour"; not "29-year-old", which is an age. "2:23:10" is a time taken.
-_DURATION = re.compile(rf"\b{_COUNT}\s*-?\s*{_UNIT}\b(?!-old)|\b\d{{1,2}}:\d\d(?::\d\d)?\b", re.I)
+_DURATION = re.compile(rf"\b(?:{_COUNT}\s*-?\s*{_UNIT}|{_SECONDS})\b(?!-old)|\b\d{{1,2}}:\d\d(?::\d\d)?\b", re.I)
 _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 _TIMES = {"DATE", "TIME"}
 
@@ -32,6 +34,8 @@ def gives_measure(measure: str, text: str, question: str, exact: bool = False) -
     True
     >>> gives_measure("long", "The 29-year-old was second in 2002.", "How long did it take?")
     False
+    >>> gives_measure("long", "He won a second term.", "How long?"), gives_measure("long", "It lasted 10 seconds.", "How long?")
+    (False, True)
     >>> gives_measure("big", "It bought a stake in 2004.", "How big a stake?"), gives_measure("big", "A 33% stake.", "How big a stake?")
     (False, True)
     """

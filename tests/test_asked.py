@@ -125,6 +125,8 @@ def test_asked_type(question, kind):
         ("How long did the race take her?", "She won in 2hrs 23mins 10secs.", True),
         ("How long did the race take her?", "The 29-year-old was second in the 2002 race.", False),
         ("How long did the race take her?", "She won in 2:23:10.", True),
+        ("How long did the mayor serve?", "The mayor won a second term in 2010.", False),
+        ("How long did the blackout last?", "The blackout lasted 40 seconds.", True),
         ("How old was the oldest runner?", "The oldest runner, 81, finished last.", True),
         ("How old was the oldest runner?", "The oldest runner finished last.", False),
         ("How old was the oldest runner?", "The oldest runner finished last in 2004.", False),
