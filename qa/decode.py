@@ -30,10 +30,7 @@ from qa.errors import LLMUnavailable
 OnToken = Callable[[str], None] | None
 
 _FORBIDDEN_IN_STRING = set(b'"\\') | set(range(0x20))
-# A quote mark after a space or a colon opens a quotation ('told the Times: "We ...', 'warned of an "absolute
-# crisis"'); it never ends a sentence. Taken as the end of the JSON string, it would cut the sentence there, so
-# the string may not end after one of these and the model writes the quotation some other way (or not at all).
-_OPENS_QUOTATION = {b" ", b":", b"("}
+_OPENS_QUOTATION = {b" ", b":", b"("}  # a quote mark after one of these opens a quotation (see `Reader.string`)
 
 
 def fits(schema: dict | None) -> bool:
@@ -232,19 +229,25 @@ class Reader:
             done += self.vocab.texts[token].decode("utf-8")
 
     def string(self, max_bytes: int, closers: Sequence[str]) -> str:
-        """The words of a JSON string the model writes, then which closer (each begins with '"') ends it."""
+        """The words of a JSON string the model writes, then which closer (each begins with '"') ends it.
+
+        A quote mark the model writes after a space, a colon or a bracket opens a quotation ('told the Times:
+        "We ...', 'warned of an "absolute crisis"'); it never ends a sentence. Taken as the end of the string,
+        it would cut the sentence there, so it is written as a single quote mark and the model goes on with
+        the quotation it began."""
         start = len(self._bytes)
         ends = [(t, words, rest) for t, words, rest in self.vocab.closing if any(c.startswith(rest) for c in closers)]
 
-        def allowed() -> np.ndarray:
+        def opens_quotation(words: bytes) -> bool:
+            before = words[-1:] or (bytes(self._bytes[-1:]) if len(self._bytes) > start else b"")
+            return before in _OPENS_QUOTATION
+
+        def allowed(room: int | None = None) -> np.ndarray:
+            """What may come next, where it fits in `room` bytes (the room left when None)."""
             size = len(self._bytes) - start
-            ids = np.flatnonzero(self.vocab.in_string & (self.vocab.sizes <= max_bytes - size))
-            last = bytes(self._bytes[-1:]) if size else b""
-            closing = [
-                t
-                for t, words, rest in ends
-                if len(words) <= max_bytes - size and (words or last) and (words[-1:] or last) not in _OPENS_QUOTATION
-            ]
+            room = max_bytes - size if room is None else room
+            ids = np.flatnonzero(self.vocab.in_string & (self.vocab.sizes <= room))
+            closing = [t for t, words, rest in ends if len(words) + opens_quotation(words) <= room and (size or words)]
             return np.concatenate([ids, np.array(closing, dtype=np.int64)])  # the string is never empty
 
         while True:
@@ -252,8 +255,16 @@ class Reader:
                 self._read_guess(allowed)
             if self.spent or len(self._bytes) - start >= max_bytes:
                 return self.choose(closers[:1])
-            token = self._pick(allowed())
+            token = self._best(allowed(max_bytes))
             words, quote, rest = self.vocab.texts[token].partition(b'"')
+            added = len(words) + opens_quotation(words) if quote else len(words)
+            if added > max_bytes - (len(self._bytes) - start):
+                # What the model writes next does not fit: the sentence ends here, not on a piece that fits.
+                return self.choose(closers[:1])
+            if quote and opens_quotation(words):
+                self.fix((words + b"'").decode("utf-8", "replace"))
+                continue
+            self._take(token)
             if quote:
                 return self.choose(closers, done=(quote + rest).decode("utf-8"))
 
@@ -264,7 +275,13 @@ class Reader:
         return self.text
 
     def _pick(self, allowed: np.ndarray) -> int:
-        token = int(allowed[np.argmax(self._read_pending()[allowed])])
+        return self._take(self._best(allowed))
+
+    def _best(self, allowed: np.ndarray) -> int:
+        """The allowed token the model scores highest next."""
+        return int(allowed[np.argmax(self._read_pending()[allowed])])
+
+    def _take(self, token: int) -> int:
         self._pending.append(token)
         self._history.append(token)
         self.written += 1

@@ -24,9 +24,9 @@ TEXTS = [b"", *(c.encode() for c in string.printable), *(p.encode() for p in PIE
 class ScriptedModel:
     """Stands in for a llama.cpp context: its next token is the longest that continues `target`.
 
-    Where no allowed token continues the target, the longest that continues `second` (the model's next
-    choice) wins, then the lowest-numbered allowed token, so a target the schema forbids shows what the
-    reply does when the model wants something it may not write.
+    Where no allowed token continues the target, the longest that continues `second` wins, then the
+    lowest-numbered allowed token, so a target the schema forbids shows what the reply does when the
+    model wants something it may not write.
     """
 
     room = 10_000
@@ -166,12 +166,20 @@ def test_whatever_the_model_wants_the_reply_fits_the_schema(target, why):
 )
 def test_a_quote_mark_that_opens_a_quotation_does_not_end_the_sentence(wanted, instead):
     # A bare quote mark would end the JSON string and cut the sentence before the quotation; after a space,
-    # a colon or a bracket the string may not end, so the model's next choice is written.
+    # a colon or a bracket it is written as a single quote mark, and the model (here its `second` reply, the
+    # one it goes on with once it reads that mark) writes the quotation.
     def reply(text: str) -> str:
         return '{"sentences": [{"evidence": [1], "text": "' + text + '"}]}'
 
     written, _, _ = _write(reply(wanted), second=reply(instead))
     assert json.loads(written)["sentences"][0]["text"] == instead
+
+
+def test_a_sentence_that_reaches_its_longest_ends_before_the_word_that_does_not_fit():
+    # 298 bytes, then " the", which would pass the 300 allowed: the sentence ends at "rose", not on " t".
+    words = "The" + " rose" * 59
+    reply, _, _ = _write('{"sentences": [{"evidence": [1], "text": "' + words + ' the end."}]}')
+    assert json.loads(reply)["sentences"][0]["text"] == words
 
 
 def test_a_reply_that_runs_out_of_tokens_is_closed_not_cut():
