@@ -257,11 +257,11 @@ class Reader:
                 return self.choose(closers[:1])
             token = self._best(allowed(max_bytes))
             words, quote, rest = self.vocab.texts[token].partition(b'"')
-            added = len(words) + opens_quotation(words) if quote else len(words)
-            if added > max_bytes - (len(self._bytes) - start):
+            opening = bool(quote) and opens_quotation(words)
+            if len(words) + opening > max_bytes - (len(self._bytes) - start):
                 # What the model writes next does not fit: the sentence ends here, not on a piece that fits.
                 return self.choose(closers[:1])
-            if quote and opens_quotation(words):
+            if opening:
                 self.fix((words + b"'").decode("utf-8", "replace"))
                 continue
             self._take(token)
