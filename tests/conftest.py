@@ -68,7 +68,7 @@ def assistant(settings, embedder, library):
 
 @pytest.fixture(scope="session")
 def bbc_library(tmp_path_factory, settings, embedder):
-    """The 200 BBC articles of tests/data/bbc in their own index: documents no rule was written against."""
+    """The 206 BBC articles of tests/data/bbc in their own index: documents no rule was written against."""
     from qa.library import Library
 
     bbc_settings = settings.model_copy(update={"index_dir": tmp_path_factory.mktemp("bbc-index"), "seeds_dir": DATA / "bbc"})

@@ -1,4 +1,4 @@
-"""Six BBC questions through the real assistant, over the 200 vendored BBC articles (the rest are distractors).
+"""Six BBC questions through the real assistant, over the 206 vendored BBC articles (the rest are distractors).
 
 They exercise what the rules were generalised for: a claim joining two
 evidence sentences (bbc-06, bbc-22, bbc-26), an amount of money asked for and

@@ -1,7 +1,7 @@
 """Retrieval recall among distractors: the BBC questions over the 200 vendored BBC articles.
 
-Measured (2026-12-07): over these 200 articles, the gold evidence of 59 of the 60
-answerable questions is in the top 6 passages (recall 0.984, MRR 0.877); 0.905 of
+Measured (2026-12-07): over these 206 articles, the gold evidence of 72 of the 73
+answerable questions is in the top 6 passages (recall 0.987, MRR 0.892); 0.908 of
 the gold quotes are among the evidence sentences shown to the model. Retrieval is
 deterministic (no LLM), so the floors are the measured values. (On the 48 questions
 before the `bbq-*` ones: recall 1.000, MRR 0.923, shown 0.902; the new questions,
@@ -38,10 +38,10 @@ def test_retrieval_finds_gold_evidence_among_distractors(bbc_assistant, bbc_libr
     k = bbc_assistant.settings.top_k
     scores, m = evaluate_retrieval(bbc_assistant.retriever.retrieve, questions, run.stored_texts(bbc_library), k)
     missed = "\n".join(f"{s.id}: ranks {s.ranks}, shown {s.shown}" for s in scores if not all(s.shown))
-    assert m["questions"] == 60
+    assert m["questions"] == 73
     assert m["retrieval_recall_at_k"] >= 0.98, missed
-    assert m["retrieval_mrr"] >= 0.87, missed
-    assert m["evidence_shown_recall"] >= 0.90, missed  # measured on the 60 answerable questions, 2026-12-07
+    assert m["retrieval_mrr"] >= 0.89, missed
+    assert m["evidence_shown_recall"] >= 0.90, missed  # measured on the 73 answerable questions, 2026-12-07
 
 
 def test_retrieval_only_command_reports_and_enforces_floors(bbc_assistant, bbc_library, tmp_path, capsys):

@@ -52,7 +52,7 @@ CHECKED_BY = {
     "qa ingest my_docs/": "tests/test_ingest.py::test_formats_offsets_and_bad_files",
     "qa eval --questions my_questions.jsonl --report reports/latest": "tests/test_eval_run.py::test_eval_writes_reports_and_passes_floors",
     "make eval": "tests/test_eval_real.py::test_small_eval_meets_floors (the same harness on six questions)",
-    "make eval-bbc": "tests/test_eval_retrieval.py::test_retrieval_finds_gold_evidence_among_distractors (the same 200 articles)",
+    "make eval-bbc": "tests/test_eval_retrieval.py::test_retrieval_finds_gold_evidence_among_distractors (the same 206 articles)",
     'Q="--questions tests/data/questions.jsonl"': "(a shell variable)",
     "qa eval $Q --fail-under citation_exactness=1.0 --fail-under answer_correctness=0.8 --json": "tests/test_eval_run.py::test_fail_under_names_the_metric",
     "qa eval $Q --limit 5": "tests/test_eval_run.py::test_eval_writes_reports_and_passes_floors",
