@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.counts import counts_asked
+from qa.counts import counted_noun, counts_asked
 from qa.entities import same_entity
 from qa.lexical import plain, words
 from qa.measures import gives_measure
@@ -289,6 +289,8 @@ def names_the_role(text: str, role: str) -> bool:
             return True  # "commissioner Ann Lee", "Ann Lee, the commissioner"
         if any(c.dep_ == "appos" and named(c.subtree) for c in t.children):
             return True  # "the commissioner, Ann Lee,"
+        if _named_before(t):
+            return True  # "Rob Lee - the band's former manager", which the tagger parses as one noun phrase
         if head.lemma_ == "be":  # "Ann Lee is the commissioner", "the commissioner is Ann Lee"
             other = [c for c in head.children if c is not t and c.dep_ in {"nsubj", "attr"}]
             if any(named(c.subtree) for c in other) or head.dep_ == "relcl" and head.head.pos_ == "PROPN":
@@ -296,6 +298,30 @@ def names_the_role(text: str, role: str) -> bool:
         return False
 
     return not mentions or any(linked(t) for t in mentions)
+
+
+_DASHES = {"-", "–", "—", "--", ","}
+
+
+def _named_before(role) -> bool:
+    """True when a person's name, then a dash or a comma, then the role's own phrase (its article, its owner's
+    name, its adjectives) come straight before the role noun: "Rob Lee - the band's former manager". A place
+    before the comma does not name the role ("In Leeds, the manager said").
+
+    >>> from qa.nlp import parse
+    >>> [_named_before(t) for t in parse("Rob Lee - Ann Cole's former head of press") if t.lower_ == "head"]
+    [True]
+    >>> [_named_before(t) for t in parse("In Leeds, the head of press said so.") if t.lower_ == "head"]
+    [False]
+    """
+    doc = role.doc
+    i = role.i - 1
+    while i >= 0 and doc[i].pos_ in {"DET", "ADJ", "NOUN", "PART", "PROPN"}:
+        i -= 1  # the role's phrase: "the", "former", "press", "Ann Cole's"
+    if i < 1 or doc[i].text not in _DASHES:
+        return False
+    name = doc[i - 1]
+    return name.pos_ == "PROPN" and name.ent_type_ in {"PERSON", ""}
 
 
 def _names_a_person(question: str) -> bool:
@@ -381,9 +407,10 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
             not exact and answers_question(question, text) and bool(_CURRENCY.search(text))
         )
     if asked.kind == "quantity":
-        if matches_kind("number", text, question) or _FRACTIONS & set(words(text)):
+        figures = beyond_dates(question, text, doc)
+        if matches_kind("number", figures, question) or _FRACTIONS & set(words(text)):
             return True
-        return not exact and answers_question(question, text)  # "hundreds of"
+        return not exact and answers_question(question, figures)  # "hundreds of"
     if asked.kind == "time":
         return matches_kind("time", text, question) or (not exact and answers_question(question, text))
     # A proper noun the tagger did not classify still names something (for a person's name, one the tagger
@@ -406,6 +433,29 @@ def supplies(asked: Asked | None, text: str, question: str, exact: bool = False,
             for t in doc
         )
     return False
+
+
+# What a count of time counts: "how many years" is answered by "for ten years", which the tagger reads as a date.
+_TIME_UNITS = frozenset("year month week day night hour minute second decade century season term".split())
+
+
+def beyond_dates(question: str, text: str, doc=None) -> str:
+    """`text` with its dates and times blanked out, unless the question counts a unit of time: a year or a
+    period ("in 1991, ten years after his death") is not a count of records nor an amount of cocoa.
+
+    >>> beyond_dates("How many records did he sell?", "In 1991, ten years on, he sold more.").split()
+    ['In', ',', 'on,', 'he', 'sold', 'more.']
+    >>> beyond_dates("How many years did he serve?", "He served ten years.")
+    'He served ten years.'
+    """
+    if counted_noun(question) in _TIME_UNITS:
+        return text
+    doc = doc if doc is not None else parse(text)
+    out = list(text)
+    for ent in doc.ents:
+        if ent.label_ in TIME_LABELS:
+            out[ent.start_char : ent.end_char] = " " * (ent.end_char - ent.start_char)
+    return "".join(out)
 
 
 def _another_amount(question: str, text: str) -> bool:

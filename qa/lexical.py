@@ -2,6 +2,8 @@
 
 >>> sorted(numbers("Around 7,000 fighters, seven of them"))
 ['7', '7000']
+>>> sorted(numbers("Twenty-eight people, two million dollars"))
+['2', '2000000', '28']
 >>> sorted(content_stems("The fighters crossed the border"))
 ['border', 'cross', 'fighter']
 >>> names("In Türkiye, Hadi al-Bahra said the U.S. would act.")
@@ -33,7 +35,8 @@ _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
     "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
-    "fifty": 50, "hundred": 100, "thousand": 1000, "dozen": 12,
+    "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
+    "dozen": 12,
 }  # fmt: skip
 _SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 1_000_000_000_000}
 
@@ -83,11 +86,27 @@ def numbers(text: str) -> set[str]:
             found.add(_format_number(value * _SCALES[scale.lower()]))
     tokens = words(text)
     for i, w in enumerate(tokens):
-        if w in _NUMBER_WORDS:
-            found.add(str(_NUMBER_WORDS[w]))
+        if (value := number_word(w)) is not None:
+            found.add(str(value))
             if i + 1 < len(tokens) and tokens[i + 1] in _SCALES:
-                found.add(str(_NUMBER_WORDS[w] * _SCALES[tokens[i + 1]]))
+                found.add(str(value * _SCALES[tokens[i + 1]]))
     return found
+
+
+def number_word(word: str) -> int | None:
+    """The value of a number written as a word: "seven" -> 7, and the tens joined to a unit by a hyphen, as
+    news writes a count that opens a sentence: "Twenty-eight" -> 28. None for any other word.
+
+    >>> number_word("Twenty-eight"), number_word("ninety"), number_word("well-known")
+    (28, 90, None)
+    """
+    word = word.lower()
+    if word in _NUMBER_WORDS:
+        return _NUMBER_WORDS[word]
+    tens, _, unit = word.partition("-")
+    if 20 <= _NUMBER_WORDS.get(tens, 0) <= 90 and 1 <= _NUMBER_WORDS.get(unit, 0) <= 9:
+        return _NUMBER_WORDS[tens] + _NUMBER_WORDS[unit]
+    return None
 
 
 def names(text: str) -> list[str]:
@@ -99,7 +118,7 @@ def names(text: str) -> list[str]:
     out = []
     for m in _NAME.finditer(text):
         token = m.group(0).rstrip(".")
-        if token.lower() in STOPWORDS or token.lower() in NEGATIONS or token.lower() in _NUMBER_WORDS:
+        if token.lower() in STOPWORDS or token.lower() in NEGATIONS or number_word(token) is not None:
             continue
         out.append(token)
     return out

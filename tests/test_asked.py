@@ -77,6 +77,12 @@ def test_asked_type(question, kind):
         ("How many jobs will the plant create?", "It will create 1,200 jobs.", True),
         ("How many jobs will the plant create?", "It will create two thousand jobs.", True),
         ("How many jobs will the plant create?", "It will create many new jobs.", False),
+        # A count that opens a sentence is spelled out; a year or a period is no count of other things.
+        ("How many jobs will the plant create?", "Thirty-five jobs will go.", True),
+        ("How many jobs will the plant create?", "In 2006, three years after it opened, it created more jobs.", False),
+        ("How much grain does the farm hope to grow by 2010?", "It hopes to grow more grain over the next five years.", False),
+        ("How much grain does the farm hope to grow by 2010?", "It hopes to grow 40,000 tonnes over the next five years.", True),
+        ("How many years did the mayor serve?", "The mayor served for ten years.", True),
         ("How much did the stadium cost?", "It cost £43m.", True),
         ("How much did the stadium cost?", "It cost 43 million euros.", True),
         ("How much will the recall cost the firm?", "The firm will replace 14 million cables.", False),
@@ -114,6 +120,9 @@ def test_asked_type(question, kind):
         ("Who is the harbour master who closed the port?", "Harbour master Ann Dale closed the port.", True),
         ("Who is the harbour master who closed the port?", "Ann Dale, the harbour master, closed the port.", True),
         ("Who is the harbour master who closed the port?", "The harbour master is Ann Dale.", True),
+        ("Who is the harbour master who closed the port?", "Ann Dale - Dover's former harbour master", True),
+        ("Who is the harbour master who closed the port?", "Ann Dale - Dover's former harbour master - closed it.", True),
+        ("Who is the harbour master who closed the port?", "In Dover, the harbour master closed the port.", False),
         ("Who is the harbour master who closed the port?", "Ann Dale closed the port on Monday.", True),
         ("What is the name of the club spokeswoman who denied the story?", "A club spokeswoman denied it, Mr Vance said.", False),
         ("Which regional water authority fined the farm?", "One regional water authority fined the farm £20,000.", False),
@@ -235,3 +244,12 @@ def test_a_length_of_time_is_exact_when_it_gives_a_figure_or_one_span(answer, ex
     question = "How long did the siege last?"
     assert supplies(asked_type(question), answer, question)
     assert supplies(asked_type(question), answer, question, exact=True) is exact
+
+
+def test_a_count_spelled_out_at_the_start_of_a_sentence_is_a_number():
+    from qa.question import answers_question
+    from qa.verify import missing_numbers
+
+    assert answers_question("How many people were arrested?", "Twenty-eight people were arrested.")
+    assert missing_numbers("28 people were held.", "Twenty-eight people were held.") == set()
+    assert missing_numbers("29 people were held.", "Twenty-eight people were held.") == {"29"}
