@@ -300,7 +300,8 @@ def names_the_role(text: str, role: str) -> bool:
     return not mentions or any(linked(t) for t in mentions)
 
 
-_DASHES = {"-", "–", "—", "--", ","}
+# What sets a name off from the phrase that says who the person is: "Rob Lee - the band's manager", "Rob Lee, the manager".
+_APPOSITION_MARKS = {"-", "–", "—", "--", ","}
 
 
 def _named_before(role) -> bool:
@@ -318,7 +319,7 @@ def _named_before(role) -> bool:
     i = role.i - 1
     while i >= 0 and doc[i].pos_ in {"DET", "ADJ", "NOUN", "PART", "PROPN"}:
         i -= 1  # the role's phrase: "the", "former", "press", "Ann Cole's"
-    if i < 1 or doc[i].text not in _DASHES:
+    if i < 1 or doc[i].text not in _APPOSITION_MARKS:
         return False
     name = doc[i - 1]
     return name.pos_ == "PROPN" and name.ent_type_ in {"PERSON", ""}
