@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from qa.counts import counted_noun, counts_asked
 from qa.entities import same_entity
 from qa.lexical import plain, words
-from qa.measures import gives_measure
+from qa.measures import TIME_LABELS, gives_measure, without_times
 from qa.nlp import parse
 from qa.question import (
     VAGUE_QUANTITIES,
@@ -37,7 +37,6 @@ AGENT_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "ORG"})
 NAME_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW"})
 QUANTITY_LABELS = frozenset({"CARDINAL", "MONEY", "PERCENT", "QUANTITY"})
-TIME_LABELS = frozenset({"DATE", "TIME"})
 
 # Nouns that make "the name of the ..." a person's name ("the name of the Russian general").
 _PERSON_NOUNS = set(
@@ -451,12 +450,7 @@ def beyond_dates(question: str, text: str, doc=None) -> str:
     """
     if counted_noun(question) in _TIME_UNITS:
         return text
-    doc = doc if doc is not None else parse(text)
-    out = list(text)
-    for ent in doc.ents:
-        if ent.label_ in TIME_LABELS:
-            out[ent.start_char : ent.end_char] = " " * (ent.end_char - ent.start_char)
-    return "".join(out)
+    return without_times(text, doc)
 
 
 def _another_amount(question: str, text: str) -> bool:
