@@ -38,10 +38,10 @@ def test_retrieval_finds_gold_evidence_among_distractors(bbc_assistant, bbc_libr
     k = bbc_assistant.settings.top_k
     scores, m = evaluate_retrieval(bbc_assistant.retriever.retrieve, questions, run.stored_texts(bbc_library), k)
     missed = "\n".join(f"{s.id}: ranks {s.ranks}, shown {s.shown}" for s in scores if not all(s.shown))
-    assert m["questions"] == 73
-    assert m["retrieval_recall_at_k"] >= 0.98, missed
-    assert m["retrieval_mrr"] >= 0.89, missed
-    assert m["evidence_shown_recall"] >= 0.90, missed  # measured on the 73 answerable questions, 2026-12-07
+    assert m["questions"] == 88
+    assert m["retrieval_recall_at_k"] >= 0.97, missed
+    assert m["retrieval_mrr"] >= 0.85, missed
+    assert m["evidence_shown_recall"] >= 0.89, missed  # measured on the 88 answerable questions, 2026-12-07
 
 
 def test_retrieval_only_command_reports_and_enforces_floors(bbc_assistant, bbc_library, tmp_path, capsys):
