@@ -42,7 +42,7 @@ from qa.answer import AnswerSentence
 from qa.attribution import strip_attribution
 from qa.citations import Draft
 from qa.errors import LLMUnavailable
-from qa.lexical import NEGATIONS, content_stems, has_negation, names, numbers, stem, words
+from qa.lexical import NEGATIONS, content_stems, has_negation, name_keys, names, numbers, stem, words
 
 if TYPE_CHECKING:
     from qa.llm import LLM
@@ -276,6 +276,9 @@ def _best_support(
     article states in other sentences than the one with the answer. Pairs are
     tried only when no single sentence supports the claim, triples only when no
     pair does, and only sets that hold all of its numbers and names between them.
+    Sentences of two articles join only when they name someone or something in
+    common (`_same_story`): otherwise the claim stitches one article's answer onto
+    another's subject (one magazine's list, another's "the iPod is at number one").
     """
     best: tuple[list[int], Verdict] | None = None
     for e in evidence:
@@ -286,7 +289,7 @@ def _best_support(
         return best
     for size in (2, 3):
         for group in combinations(evidence, size):
-            if size == 3 and len({e.doc_id for e in group}) > 1:
+            if len({e.doc_id for e in group}) > 1 and (size == 3 or not _same_story(*group)):
                 continue
             texts = [e.text for e in group]
             joined = " ".join(texts)
@@ -298,6 +301,11 @@ def _best_support(
         if best is not None:
             return best
     return best
+
+
+def _same_story(first: Evidence, second: Evidence) -> bool:
+    """True when two evidence sentences name someone or something in common ("Holmes", "Kelly Holmes")."""
+    return bool(name_keys(first.text) & name_keys(second.text))
 
 
 def verify_sentence(checker: SupportChecker, draft: Draft, evidence: Sequence[Evidence], question: str) -> AnswerSentence:

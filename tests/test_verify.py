@@ -186,3 +186,31 @@ def test_a_claim_that_uses_both_words_of_an_opposite_pair_is_not_reversed():
     evidence = _from_articles(("a", "Bakery sales rose sharply in May."), ("a", "Bakery sales fell sharply in June."))
     result = verify_sentence(LexicalChecker(), Draft("Bakery sales rose sharply in May and fell in June.", [1, 2]), evidence, "")
     assert result.supported and result.citations == [1, 2]
+
+
+def _two_articles(first: str, second: str):
+    from qa.documents import Passage
+    from qa.retrieve import Evidence
+
+    return [
+        Evidence(n, Passage(f"{doc}:0000:x", doc, f"{doc}.txt", "", 0, len(text), text, ()), 0, len(text), text, 1.0)
+        for n, (doc, text) in enumerate([("a", first), ("b", second)], start=1)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "claim", "expected"),
+    [
+        # The same runner in two articles: one gives her race, the other her nationality.
+        ("Rita Moss won the race in Oslo.", "Moss, a Kenyan, set a record last year.", "Kenyan Rita Moss won the race in Oslo.", [1, 2]),
+        # Two magazines' lists: one magazine's name joined to the other's choice is not what either says.
+        ("Gadget Weekly put the Zune at number five.", "Tech Monthly named the Walkman its gadget of the year.",
+         "Gadget Weekly named the Walkman its gadget of the year.", []),
+    ],
+)
+def test_sentences_of_two_articles_support_a_claim_together_only_about_one_subject(first, second, claim, expected):
+    from qa.citations import Draft
+    from qa.verify import verify_sentence
+
+    result = verify_sentence(LexicalChecker(), Draft(claim, [1]), _two_articles(first, second), "Which gadget came first?")
+    assert result.citations == expected and result.supported is bool(expected)
