@@ -1,7 +1,8 @@
 """The Assistant: one question in, one checked Answer out, as an explicit pipeline.
 
 check the question -> retrieve -> gates before generation -> generate ->
-verify -> assemble -> (one retry when the answer lacks the asked-for type) -> (a draft for each part
+verify (where no drafted sentence is supported, a sentence it cited, word for word, if that sentence holds all
+the draft adds to the question) -> assemble -> (one retry when the answer lacks the asked-for type) -> (a draft for each part
 of a two-part question the answer left out, and for the other articles of a question about what several
 say) -> gates after
 generation -> (one more draft, without the sentences the first one used, when the yes/no check
@@ -28,11 +29,11 @@ from qa.gates import AFTER_GENERATION, BEFORE_GENERATION, Case, first_refusal
 from qa.generate import Generator, OnText
 from qa.asked import asked_type, supplies
 from qa.parts import asks_each_article, missing_parts
-from qa.question import check_question
+from qa.question import answers_question, check_question
 from qa.scope import Scope
 from qa.settings import Settings
 from qa.timing import Stopwatch
-from qa.verify import LexicalChecker, LLMJudge, SupportChecker, verify_sentence
+from qa.verify import LexicalChecker, LLMJudge, SupportChecker, quoted_instead, verify_sentence
 
 if TYPE_CHECKING:
     from qa.llm import LLM
@@ -170,7 +171,7 @@ class Assistant:
             nothing = Answer(text="", sentences=[], citations=[], abstained=False, **fields)
             return self._finish(nothing.refused(*refusal), clock, usage_before)
 
-        case.answer = self._draft(question, retrieval.evidence, on_text, clock, fields)
+        case.answer = self._draft(question, retrieval.evidence, on_text, clock, fields, quote_unsupported=True)
         case.answer = self._retry_typed(case, on_text, clock, fields)
         case.answer = self._complete_parts(case, on_text, clock, fields)
         case.answer = self._complete_articles(case, on_text, clock, fields)
@@ -206,12 +207,24 @@ class Assistant:
 
     # Steps --------------------------------------------------------------------
 
-    def _draft(self, question: str, evidence: list[Evidence], on_text: OnText, clock: Stopwatch, fields: dict) -> Answer:
-        """Generate over `evidence`, verify each sentence, assemble: the answer before the gates."""
+    def _draft(
+        self, question: str, evidence: list[Evidence], on_text: OnText, clock: Stopwatch, fields: dict, quote_unsupported: bool = False
+    ) -> Answer:
+        """Generate over `evidence`, verify each sentence, assemble: the answer before the gates. With
+        `quote_unsupported`, a draft none of whose sentences is supported is replaced by a sentence it cited,
+        word for word, where one gives what the question asks for (`qa.verify.quoted_instead`)."""
         with clock.stage("generate"):
             reply = self.generator.generate(question, evidence, on_text)
         with clock.stage("verify"):
-            sentences = [verify_sentence(self.checker, d, evidence, question) for d in parse_reply(reply, len(evidence))]
+            drafts = parse_reply(reply, len(evidence))
+            sentences = [verify_sentence(self.checker, d, evidence, question) for d in drafts]
+            if quote_unsupported and not any(s.supported for s in sentences):
+                asked = asked_type(question)
+
+                def fits(text: str) -> bool:
+                    return answers_question(question, text) and supplies(asked, text, question)
+
+                sentences = quoted_instead(drafts, evidence, question, fits) or sentences
             answer = assemble(sentences, evidence, **{**fields, "evidence": evidence_records(evidence)})
             require_exact(answer.citations, self.store.texts([c.doc_id for c in answer.citations]))
         return answer

@@ -30,7 +30,7 @@ import dataclasses
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from typing import TYPE_CHECKING, Protocol
@@ -335,6 +335,49 @@ def verify_sentence(checker: SupportChecker, draft: Draft, evidence: Sequence[Ev
         if rest and checker.check(draft.text, [by_n[m].text for m in rest], question).supported:
             cites = rest
     return AnswerSentence(draft.text, cites, True, verdict.score, reason or verdict.reason)
+
+
+def quoted_instead(
+    drafts: Sequence[Draft], evidence: Sequence[Evidence], question: str, fits: Callable[[str], bool]
+) -> list[AnswerSentence]:
+    """When no drafted sentence is supported, an evidence sentence a draft cited, word for word, as the
+    answer's one sentence; [] when there is none.
+
+    A small model often puts the question's own words back into its answer ("Ken Mayland said job growth
+    in early 2005 was moderate") where the sentence it cites says "he said" or gives no year, and the
+    support check turns the draft down though that sentence answers. The sentence stands in for the
+    draft only when it holds every number and name of the draft that the question does not (what the
+    draft adds, it took from there), shares a word of what the draft adds, and `fits` the question (the
+    asked-for type); the best-ranked such sentence is taken. It then faces every later gate (the answer's
+    type, the question's subject, the yes/no check) as a drafted answer does.
+
+    >>> from types import SimpleNamespace as E
+    >>> shown = [E(n=1, text='"Growth is moderate," said Ken Mayland.'), E(n=2, text="Aleppo was shelled again.")]
+    >>> q = "Which economist said growth in 2005 was moderate?"
+    >>> [s.text for s in quoted_instead([Draft("Ken Mayland said growth in 2005 was moderate.", (1,))], shown, q, bool)]
+    ['"Growth is moderate," said Ken Mayland.']
+    >>> quoted_instead([Draft("Ken Mayland said growth was 3% in 2005.", (1,))], shown, q, bool)  # 3% is nowhere
+    []
+    """
+    by_n = {e.n: e for e in evidence}
+    asked_stems = content_stems(question)
+    found = []
+    for draft in drafts:
+        for n in draft.cites:
+            text = by_n[n].text if n in by_n else ""
+            with_question = f"{text} {question}"
+            if (
+                text
+                and not missing_numbers(draft.text, with_question)
+                and not missing_names(draft.text, with_question)
+                and (content_stems(draft.text) - asked_stems) & content_stems(text)
+                and fits(text)
+            ):
+                found.append(n)
+    if not found:
+        return []
+    n = min(found)
+    return [AnswerSentence(by_n[n].text, [n], True, 1.0, "quoted: the drafted wording was not supported by it")]
 
 
 # Does the answer answer the question? ----------------------------------------------

@@ -575,3 +575,38 @@ def test_when_the_second_draft_fails_a_gate_too_the_subject_refusal_stands(scull
     assert len(a.llm.calls) == 2
     assert answer.abstained and answer.abstain_gate == "subject" and "Ann Lee" in answer.abstain_reason
     assert answer.sentences[0].text.startswith("The single sculls was won in 6 minutes 55")
+
+
+JOBS = (
+    "# Jobs growth still slow\n\nUS firms added 146,000 jobs in January, the Labor Department said. "
+    '"The economy is producing a moderate but not a satisfying amount of job growth," said Ken Mayland, '
+    "an economist at ClearView Economics.\n\nAnalysts had expected 190,000 new jobs."
+)
+Q_JOBS = "Which economist said job growth in early 2005 was moderate but not satisfying?"
+
+
+@pytest.fixture(scope="module")
+def jobs_index(tmp_path_factory, embedder):
+    # Another article gives the year, so the question's "2005" is no false premise; it names nothing in common.
+    season = "# Season opens\n\nThe 2005 rugby season opens in April in Cardiff."
+    return _index_of(tmp_path_factory, embedder, {"jobs.md": JOBS, "season.md": season})
+
+
+def test_a_draft_unsupported_only_for_the_questions_own_words_gives_way_to_the_sentence_it_cited(jobs_index, embedder):
+    probe = _on(jobs_index, embedder)
+    n = evidence_number(probe, Q_JOBS, "said Ken Mayland")
+    a = _on(jobs_index, embedder, reply(([n], "Ken Mayland said job growth in early 2005 was moderate but not satisfying.")))
+    answer = a.ask(Q_JOBS)
+    assert not answer.abstained
+    (sentence,) = answer.sentences
+    assert sentence.text.startswith('"The economy is producing') and sentence.reason.startswith("quoted")
+    c = answer.citations[0]
+    assert c.quote == sentence.text and a.store.texts([c.doc_id])[c.doc_id][c.start : c.end] == c.quote
+
+
+def test_a_draft_that_adds_a_figure_no_sentence_gives_is_not_replaced_by_a_quote(jobs_index, embedder):
+    probe = _on(jobs_index, embedder)
+    n = evidence_number(probe, Q_JOBS, "said Ken Mayland")
+    a = _on(jobs_index, embedder, reply(([n], "Ken Mayland said job growth of 3% in 2005 was moderate.")))
+    answer = a.ask(Q_JOBS)
+    assert answer.abstained and answer.abstain_gate == "no_supported_sentence"
