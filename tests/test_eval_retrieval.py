@@ -46,7 +46,7 @@ def test_retrieval_finds_gold_evidence_among_distractors(bbc_assistant, bbc_libr
 
 def test_retrieval_only_command_reports_and_enforces_floors(bbc_assistant, bbc_library, tmp_path, capsys):
     code = run.main(bbc_library.settings, questions=DATA / "bbc_questions.jsonl", retrieval_only=True, json_out=True,
-                    report_dir=tmp_path, fail_under=["retrieval_recall_at_k=0.98", "evidence_shown_recall=0.99"],
+                    report_dir=tmp_path, fail_under=["retrieval_recall_at_k=0.97", "evidence_shown_recall=0.99"],
                     assistant=bbc_assistant, library=bbc_library)  # fmt: skip
     out = capsys.readouterr()
     result = json.loads(out.out)
