@@ -361,23 +361,20 @@ def quoted_instead(
     """
     by_n = {e.n: e for e in evidence}
     asked_stems = content_stems(question)
-    found = []
-    for draft in drafts:
-        for n in draft.cites:
-            text = by_n[n].text if n in by_n else ""
-            with_question = f"{text} {question}"
-            if (
-                text
-                and not missing_numbers(draft.text, with_question)
-                and not missing_names(draft.text, with_question)
-                and (content_stems(draft.text) - asked_stems) & content_stems(text)
-                and fits(text)
-            ):
-                found.append(n)
-    if not found:
-        return []
-    n = min(found)
-    return [AnswerSentence(by_n[n].text, [n], True, 1.0, "quoted: the drafted wording was not supported by it")]
+
+    def holds(draft: Draft, text: str) -> bool:
+        with_question = f"{text} {question}"
+        return (
+            not missing_numbers(draft.text, with_question)
+            and not missing_names(draft.text, with_question)
+            and bool((content_stems(draft.text) - asked_stems) & content_stems(text))
+        )
+
+    for n in sorted({n for draft in drafts for n in draft.cites}):  # best-ranked first
+        text = by_n[n].text
+        if any(holds(draft, text) for draft in drafts if n in draft.cites) and fits(text):
+            return [AnswerSentence(text, [n], True, 1.0, "quoted: the drafted wording was not supported by it")]
+    return []
 
 
 # Does the answer answer the question? ----------------------------------------------
