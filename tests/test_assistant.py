@@ -592,11 +592,15 @@ def jobs_index(tmp_path_factory, embedder):
     return _index_of(tmp_path_factory, embedder, {"jobs.md": JOBS, "season.md": season})
 
 
+def _jobs_answer(jobs_index, embedder, draft: str):
+    """(assistant, answer) where the fake model drafts `draft`, citing the sentence that quotes Ken Mayland."""
+    n = evidence_number(_on(jobs_index, embedder), Q_JOBS, "said Ken Mayland")
+    a = _on(jobs_index, embedder, reply(([n], draft)))
+    return a, a.ask(Q_JOBS)
+
+
 def test_a_draft_unsupported_only_for_the_questions_own_words_gives_way_to_the_sentence_it_cited(jobs_index, embedder):
-    probe = _on(jobs_index, embedder)
-    n = evidence_number(probe, Q_JOBS, "said Ken Mayland")
-    a = _on(jobs_index, embedder, reply(([n], "Ken Mayland said job growth in early 2005 was moderate but not satisfying.")))
-    answer = a.ask(Q_JOBS)
+    a, answer = _jobs_answer(jobs_index, embedder, "Ken Mayland said job growth in early 2005 was moderate but not satisfying.")
     assert not answer.abstained
     (sentence,) = answer.sentences
     assert sentence.text.startswith('"The economy is producing') and sentence.reason.startswith("quoted")
@@ -605,8 +609,5 @@ def test_a_draft_unsupported_only_for_the_questions_own_words_gives_way_to_the_s
 
 
 def test_a_draft_that_adds_a_figure_no_sentence_gives_is_not_replaced_by_a_quote(jobs_index, embedder):
-    probe = _on(jobs_index, embedder)
-    n = evidence_number(probe, Q_JOBS, "said Ken Mayland")
-    a = _on(jobs_index, embedder, reply(([n], "Ken Mayland said job growth of 3% in 2005 was moderate.")))
-    answer = a.ask(Q_JOBS)
+    _, answer = _jobs_answer(jobs_index, embedder, "Ken Mayland said job growth of 3% in 2005 was moderate.")
     assert answer.abstained and answer.abstain_gate == "no_supported_sentence"
